@@ -1,0 +1,4 @@
+"""Operators' pages (§14)."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,0 +1,45 @@
+"""`flask` commands: jobs, admin users and operational helpers."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+jobs_cli = AppGroup("jobs", help="Run the scheduled jobs.")
+
+
+@jobs_cli.command("run")
+def jobs_run() -> None:
+    """Run the scheduler in this process (the `worker` process)."""
+    from app.jobs.runner import build_scheduler
+
+    scheduler = build_scheduler(current_app._get_current_object(), blocking=True)
+    click.echo("scheduler starting: " + ", ".join(job.id for job in scheduler.get_jobs()))
+    scheduler.start()
+
+
+@jobs_cli.command("run-once")
+@click.argument("name")
+def jobs_run_once(name: str) -> None:
+    """Run one job now and print its outcome."""
+    from app.jobs.registry import JOBS
+    from app.jobs.runner import run_job
+
+    if name not in {job.name for job in JOBS}:
+        raise click.UsageError(f"unknown job {name!r}; jobs: {', '.join(j.name for j in JOBS)}")
+    outcome = run_job(current_app._get_current_object(), name)
+    click.echo(f"{name}: {outcome}")
+    if outcome == "failed":
+        raise SystemExit(1)
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    from app.jobs.registry import JOBS
+
+    for job in JOBS:
+        click.echo(f"{job.name}\tevery {job.interval_s}s")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(jobs_cli)

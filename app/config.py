@@ -1,0 +1,275 @@
+"""Settings read once from the environment (and an optional `.env`), validated at start-up.
+
+Everything the app knows about its environment passes through `Settings.from_env`; nothing
+else reads `os.environ`. A bad value raises `ConfigError` naming the variable.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+ENVIRONMENTS = ("development", "test", "production")
+
+# name -> (default limit string, scope description); RATELIMIT_<NAME> overrides.
+DEFAULT_LIMITS = {
+    "webhook": "100/minute",
+    "upload": "10/hour",
+    "ai_refine": "5/minute",
+    "email_user": "10/minute",
+    "email_ip": "50/hour",
+    "appeal_writes": "60/minute",
+    "api_reads": "120/minute",
+    "public": "100/minute",
+    "unsubscribe": "10/minute",
+    "admin_login": "5/minute",
+}
+
+# name -> (fail_max, reset timeout seconds); BREAKER_<NAME>_FAIL_MAX / _RESET_S override.
+DEFAULT_BREAKERS = {
+    "database": (5, 300),
+    "stripe": (3, 30),
+    "deepseek": (5, 60),
+    "email": (5, 60),
+    "redis": (5, 30),
+}
+
+
+class ConfigError(RuntimeError):
+    """A configuration variable is missing or malformed."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (env.get(name) or "").split(",") if p.strip())
+
+
+def _limit(env: Mapping[str, str], name: str, default: str) -> str:
+    from limits import parse_many  # validates "10/minute;100/hour"
+
+    value = env.get(f"RATELIMIT_{name.upper()}") or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"RATELIMIT_{name.upper()} is not a rate limit like '10/minute': {value!r}") from None
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = "development"
+    instance_path: str = "instance"
+    secret_key: str = ""
+    secret_key_fallbacks: tuple[str, ...] = ()
+    database_url: str = ""
+    db_pool_size: int = 5
+    db_max_overflow: int = 5
+    db_pool_timeout: float = 5.0
+    db_statement_timeout_ms: int = 3000
+    db_idle_in_tx_timeout_ms: int = 5000
+    redis_url: str = ""
+    trusted_proxy_count: int = 0
+    cors_origins: tuple[str, ...] = ()
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""
+    price_standard_cents: int = 989
+    price_certified_cents: int = 1989
+    appeal_currency: str = "usd"
+    deepseek_api_key: str = ""
+    deepseek_base_url: str = "https://api.deepseek.com"
+    deepseek_model: str = "deepseek-chat"
+    deepseek_timeout_s: float = 20.0
+    ai_workers: int = 4
+    ai_queue_size: int = 20
+    ai_tokens_per_ip_per_day: int = 1000
+    email_backend: str = "console"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = True
+    smtp_timeout_s: float = 10.0
+    mail_from: str = "Fight City Tickets <no-reply@fightcitytickets.com>"
+    admin_alert_email: str = ""
+    sentry_dsn: str = ""
+    sentry_environment: str = ""
+    sentry_traces_sample_rate: float = 0.0
+    storage_backend: str = "local"
+    upload_dir: str = ""
+    aws_s3_bucket: str = ""
+    aws_region: str = ""
+    aws_endpoint_url: str = ""
+    health_token: str = ""
+    metrics_token: str = ""
+    scheduler_mode: str = "embedded"
+    public_base_url: str = ""
+    limits: dict[str, str] = field(default_factory=dict)
+    breakers: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def demo_payments(self) -> bool:
+        return not self.stripe_secret_key and not self.is_production
+
+    @property
+    def ai_enabled(self) -> bool:
+        return bool(self.deepseek_api_key)
+
+    def with_overrides(self, **overrides: Any) -> "Settings":
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return replace(self, **overrides)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, instance_path: str | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        app_env = _choice(env, "APP_ENV", "development", ENVIRONMENTS)
+        production = app_env == "production"
+        instance = Path(instance_path or env.get("INSTANCE_PATH") or "instance").resolve()
+
+        if production:
+            for required in ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY",
+                             "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
+                if not env.get(required):
+                    raise ConfigError(f"{required} must be set when APP_ENV=production")
+
+        cors_default = () if production else ("*",)
+        stripe_keys = [env.get(k, "") for k in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")]
+        if any(stripe_keys) and not all(stripe_keys):
+            raise ConfigError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together")
+        email_backend = _choice(env, "EMAIL_BACKEND", "console", ("console", "smtp"))
+        if email_backend == "smtp" and not env.get("SMTP_HOST"):
+            raise ConfigError("SMTP_HOST must be set when EMAIL_BACKEND=smtp")
+        storage_backend = _choice(env, "STORAGE_BACKEND", "local", ("local", "s3"))
+        if storage_backend == "s3" and not env.get("AWS_S3_BUCKET"):
+            raise ConfigError("AWS_S3_BUCKET must be set when STORAGE_BACKEND=s3")
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'fightcitytickets.db'}"
+        if not database_url.startswith(("sqlite", "postgresql")):
+            raise ConfigError(f"DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        if database_url.startswith("postgres://") or database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+
+        breakers = {}
+        for name, (fail_max, reset_s) in DEFAULT_BREAKERS.items():
+            breakers[name] = (
+                _int(env, f"BREAKER_{name.upper()}_FAIL_MAX", fail_max, minimum=1),
+                _int(env, f"BREAKER_{name.upper()}_RESET_S", reset_s, minimum=1),
+            )
+
+        return cls(
+            app_env=app_env,
+            instance_path=str(instance),
+            secret_key=env.get("SECRET_KEY", ""),
+            secret_key_fallbacks=_list(env, "SECRET_KEY_FALLBACKS"),
+            database_url=database_url,
+            db_pool_size=_int(env, "DB_POOL_SIZE", 5, minimum=1),
+            db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 5),
+            db_pool_timeout=_float(env, "DB_POOL_TIMEOUT", 5.0, minimum=0.1),
+            db_statement_timeout_ms=_int(env, "DB_STATEMENT_TIMEOUT_MS", 3000),
+            db_idle_in_tx_timeout_ms=_int(env, "DB_IDLE_IN_TX_TIMEOUT_MS", 5000),
+            redis_url=env.get("REDIS_URL", ""),
+            trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0),
+            cors_origins=_list(env, "CORS_ORIGINS") or cors_default,
+            stripe_secret_key=env.get("STRIPE_SECRET_KEY", ""),
+            stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY", ""),
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
+            stripe_api_base=env.get("STRIPE_API_BASE", ""),
+            price_standard_cents=_int(env, "PRICE_STANDARD_CENTS", 989, minimum=50),
+            price_certified_cents=_int(env, "PRICE_CERTIFIED_CENTS", 1989, minimum=50),
+            appeal_currency=(env.get("APPEAL_CURRENCY") or "usd").lower(),
+            deepseek_api_key=env.get("DEEPSEEK_API_KEY", ""),
+            deepseek_base_url=env.get("DEEPSEEK_BASE_URL") or "https://api.deepseek.com",
+            deepseek_model=env.get("DEEPSEEK_MODEL") or "deepseek-chat",
+            deepseek_timeout_s=_float(env, "DEEPSEEK_TIMEOUT_S", 20.0, minimum=0.1),
+            ai_workers=_int(env, "AI_WORKERS", 4, minimum=1),
+            ai_queue_size=_int(env, "AI_QUEUE_SIZE", 20, minimum=1),
+            ai_tokens_per_ip_per_day=_int(env, "AI_TOKENS_PER_IP_PER_DAY", 1000, minimum=1),
+            email_backend=email_backend,
+            smtp_host=env.get("SMTP_HOST", ""),
+            smtp_port=_int(env, "SMTP_PORT", 587, minimum=1),
+            smtp_username=env.get("SMTP_USERNAME", ""),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_starttls=_bool(env, "SMTP_STARTTLS", True),
+            smtp_timeout_s=_float(env, "SMTP_TIMEOUT_S", 10.0, minimum=0.1),
+            mail_from=env.get("MAIL_FROM") or "Fight City Tickets <no-reply@fightcitytickets.com>",
+            admin_alert_email=env.get("ADMIN_ALERT_EMAIL", ""),
+            sentry_dsn=env.get("SENTRY_DSN", ""),
+            sentry_environment=env.get("SENTRY_ENVIRONMENT") or app_env,
+            sentry_traces_sample_rate=_float(env, "SENTRY_TRACES_SAMPLE_RATE", 0.0),
+            storage_backend=storage_backend,
+            upload_dir=env.get("UPLOAD_DIR") or str(instance / "uploads"),
+            aws_s3_bucket=env.get("AWS_S3_BUCKET", ""),
+            aws_region=env.get("AWS_REGION", ""),
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL", ""),
+            health_token=env.get("HEALTH_TOKEN", ""),
+            metrics_token=env.get("METRICS_TOKEN", ""),
+            scheduler_mode=_choice(env, "SCHEDULER_MODE", "off" if production else "embedded",
+                                   ("embedded", "off")),
+            public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/"),
+            limits={name: _limit(env, name, default) for name, default in DEFAULT_LIMITS.items()},
+            breakers=breakers,
+        )
+
+
+def development_secret_key(instance_path: str) -> str:
+    """A key generated once and kept in the instance folder, so sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

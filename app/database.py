@@ -1,0 +1,96 @@
+"""Engine options and the `database` breaker around new connections.
+
+Every new DBAPI connection is opened through the breaker: once the database has failed
+`fail_max` times, requests fail at once (503) instead of each waiting for a connect
+timeout. The readiness probe pings the database directly and closes the breaker as soon as
+it answers again, so recovery does not wait out the 300 s reset timeout.
+"""
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+
+import pybreaker
+from flask import Flask, current_app
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from app.config import Settings
+from app.extensions import db
+from app.resilience.breakers import guarded
+
+log = logging.getLogger(__name__)
+_bypass_breaker: ContextVar[bool] = ContextVar("bypass_database_breaker", default=False)
+
+
+def engine_options(settings: Settings) -> dict:
+    if settings.database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": settings.db_pool_timeout, "check_same_thread": False}}
+    guardrails = (f"-c statement_timeout={settings.db_statement_timeout_ms} "
+                  f"-c idle_in_transaction_session_timeout={settings.db_idle_in_tx_timeout_ms}")
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+        "connect_args": {
+            "connect_timeout": max(1, int(settings.db_pool_timeout)),
+            "options": guardrails,
+            # PgBouncer in transaction mode cannot keep server-side prepared statements.
+            "prepare_threshold": None,
+        },
+    }
+
+
+def init_app(app: Flask) -> None:
+    breaker = app.extensions["breakers"]["database"]
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "do_connect")
+    def _connect_through_breaker(dialect, conn_rec, cargs, cparams):
+        if _bypass_breaker.get():
+            return dialect.connect(*cargs, **cparams)
+        with guarded(breaker):
+            return dialect.connect(*cargs, **cparams)
+
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _rec):
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+    _track_pool(engine)
+
+
+def _track_pool(engine: Engine) -> None:
+    from app.observability import metrics
+
+    @event.listens_for(engine, "checkout")
+    def _out(*_):
+        metrics.DB_POOL_IN_USE.inc()
+
+    @event.listens_for(engine, "checkin")
+    def _in(*_):
+        metrics.DB_POOL_IN_USE.dec()
+
+
+def ping() -> None:
+    """Raise unless the database answers; closes an open `database` breaker when it does.
+
+    It bypasses the breaker because it is the recovery probe.
+    """
+    token = _bypass_breaker.set(True)
+    try:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        _bypass_breaker.reset(token)
+    breaker = current_app.extensions["breakers"]["database"]
+    if breaker.current_state != pybreaker.STATE_CLOSED:
+        log.warning("database answers again, closing its breaker")
+        breaker.close()

@@ -1,0 +1,1 @@
+"""Health probes and metrics (§11)."""

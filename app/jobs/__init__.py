@@ -1,0 +1,1 @@
+"""Scheduled jobs: declared as data in `registry`, run by `runner` under a cross-instance lock."""

@@ -1,0 +1,133 @@
+"""The appeal aggregate: the appeal, its evidence photos and its queued AI requests."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import TimestampMixin, public_id, utcnow
+
+
+class AppealStatus:
+    STARTED = "started"
+    LETTER_READY = "letter_ready"
+    WRITING_NEEDED = "appeal_writing_needed"
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    MAILED = "mailed"
+    PAYMENT_FAILED = "payment_failed"
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"
+
+
+S = AppealStatus
+# Allowed moves of the status machine; anything else is refused.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.STARTED: frozenset({S.LETTER_READY, S.WRITING_NEEDED, S.CANCELLED}),
+    S.LETTER_READY: frozenset({S.LETTER_READY, S.WRITING_NEEDED, S.AWAITING_PAYMENT, S.CANCELLED}),
+    S.WRITING_NEEDED: frozenset({S.LETTER_READY, S.WRITING_NEEDED, S.AWAITING_PAYMENT, S.CANCELLED}),
+    S.AWAITING_PAYMENT: frozenset({S.PAID, S.PAYMENT_FAILED, S.LETTER_READY, S.WRITING_NEEDED,
+                                   S.CANCELLED}),
+    S.PAYMENT_FAILED: frozenset({S.AWAITING_PAYMENT, S.PAID, S.LETTER_READY, S.CANCELLED}),
+    S.PAID: frozenset({S.MAILED, S.REFUNDED}),
+    S.MAILED: frozenset({S.REFUNDED}),
+    S.REFUNDED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+
+class IllegalTransition(ValueError):
+    def __init__(self, current: str, target: str):
+        super().__init__(f"appeal cannot move from {current} to {target}")
+        self.current, self.target = current, target
+
+
+class Appeal(TimestampMixin, db.Model):
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=public_id)
+    city_slug: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    citation_number: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    violation_date: Mapped[date | None] = mapped_column(Date)
+    plate: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32), nullable=False, default=S.STARTED, index=True)
+    driver_name: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    return_address: Mapped[str | None] = mapped_column(Text)
+    story: Mapped[str | None] = mapped_column(Text)
+    letter_text: Mapped[str | None] = mapped_column(Text)
+    letter_source: Mapped[str | None] = mapped_column(String(16))  # ai, template, driver
+    letter_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    signature_key: Mapped[str | None] = mapped_column(String(255))  # stored PNG
+    signature_name: Mapped[str | None] = mapped_column(String(120))  # typed
+    mail_class: Mapped[str | None] = mapped_column(String(16))  # standard, certified
+    ai_tokens_used: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    price_cents: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    stripe_checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    photos: Mapped[list["EvidencePhoto"]] = relationship(
+        back_populates="appeal", cascade="all, delete-orphan", order_by="EvidencePhoto.id"
+    )
+
+    def can_move_to(self, target: str) -> bool:
+        return target in TRANSITIONS.get(self.status, frozenset())
+
+    def move_to(self, target: str) -> None:
+        if not self.can_move_to(target):
+            raise IllegalTransition(self.status, target)
+        self.status = target
+        if target == S.PAID and self.paid_at is None:
+            self.paid_at = utcnow()
+        if target == S.MAILED and self.mailed_at is None:
+            self.mailed_at = utcnow()
+
+
+class EvidencePhoto(TimestampMixin, db.Model):
+    __tablename__ = "evidence_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"),
+                                           nullable=False, index=True)
+    storage_key: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    content_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+
+    appeal: Mapped[Appeal] = relationship(back_populates="photos")
+
+
+class AiRequestStatus:
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class AiRequest(TimestampMixin, db.Model):
+    """A draft or refine job behind the 202 answer; `run_after` delays those past the limit."""
+
+    __tablename__ = "ai_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=public_id)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"),
+                                           nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="draft")  # draft, refine
+    instructions: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=AiRequestStatus.QUEUED,
+                                        index=True)
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    run_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # ai, template, timeout
+    tokens_used: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,105 @@
+"""Operator alerts: Sentry (when configured) and ADMIN_ALERT_EMAIL through the outbox.
+
+An outage raises the same alert many times a second; each key notifies at most once per
+`DEDUP_WINDOW_S` (claimed in Redis across instances, else per process), so operators get
+one alert, not thousands. Raising an alert never raises: it is called from failure paths.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+
+import sentry_sdk
+from flask import current_app, has_app_context
+
+log = logging.getLogger(__name__)
+
+DEDUP_WINDOW_S = 3600
+_local_claims: dict[str, float] = {}
+_local_lock = threading.Lock()
+RECENT: deque = deque(maxlen=50)  # recent alerts of this process, for the dashboard
+
+
+def _claim(key: str) -> bool:
+    """True if this caller is the one to notify for `key` in the current window."""
+    store = current_app.extensions.get("shared_store") if has_app_context() else None
+    if store is not None and store.configured:
+        claimed = store.run(lambda r: r.set(f"fct:alert:{key}", "1", nx=True, ex=DEDUP_WINDOW_S),
+                            fallback=None)
+        if claimed is not None:
+            return bool(claimed)
+    now = time.monotonic()
+    with _local_lock:
+        if now - _local_claims.get(key, -DEDUP_WINDOW_S - 1) < DEDUP_WINDOW_S:
+            return False
+        _local_claims[key] = now
+        return True
+
+
+def raise_alert(key: str, message: str, severity: str = "error", details: dict | None = None) -> bool:
+    """Record and notify an operator alert; returns True if it was notified (not a repeat)."""
+    from app.observability import metrics
+
+    RECENT.appendleft({"key": key, "message": message, "severity": severity, "at": time.time()})
+    try:
+        first = _claim(key)
+    except Exception:  # never let alerting break the failing path further
+        log.exception("alert de-duplication failed")
+        first = True
+    log.log(logging.ERROR if severity == "error" else logging.WARNING, "operator alert",
+            extra={"alert_key": key, "alert": message, "notified": first})
+    if not first:
+        return False
+    metrics.ALERTS.labels(kind=key.split(":", 1)[0]).inc()
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("alert_key", key)
+        scope.set_context("alert", details or {})
+        sentry_sdk.capture_message(message, level="error" if severity == "error" else "warning")
+    if has_app_context():
+        _persist_and_email(key, message, severity, details or {})
+    return True
+
+
+def _persist_and_email(key: str, message: str, severity: str, details: dict) -> None:
+    """Best effort: the database may be the thing that is down."""
+    from app.extensions import db
+    from app.models import OperatorAlert
+    from app.models.base import utcnow
+
+    settings = current_app.extensions["settings"]
+    try:
+        now = utcnow()
+        row = db.session.execute(db.select(OperatorAlert).filter_by(key=key)).scalar_one_or_none()
+        if row is None:
+            row = OperatorAlert(key=key, severity=severity, message=message, count=0,
+                                first_at=now, last_at=now)
+            db.session.add(row)
+        row.count += 1
+        row.last_at, row.message, row.severity = now, message, severity
+        if settings.admin_alert_email:
+            from app.email.outbox import enqueue
+
+            bucket = int(now.timestamp() // DEDUP_WINDOW_S)
+            enqueue(settings.admin_alert_email, "operator_alert",
+                    {"key": key, "message": message, "severity": severity, "details": details},
+                    idempotency_key=f"alert:{key}:{bucket}")
+            row.notified_at = now
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        log.warning("alert not stored (database unavailable?)", extra={"error": str(exc)})
+
+
+def recent_alerts(limit: int = 20) -> list:
+    from app.extensions import db
+    from app.models import OperatorAlert
+
+    try:
+        return db.session.execute(
+            db.select(OperatorAlert).order_by(OperatorAlert.last_at.desc()).limit(limit)
+        ).scalars().all()
+    except Exception:
+        db.session.rollback()
+        return list(RECENT)[:limit]

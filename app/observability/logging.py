@@ -1,0 +1,52 @@
+"""JSON log lines carrying the request id, with email addresses masked.
+
+python-json-logger formats; a filter adds the request context and masks addresses in the
+message and extras so no log line carries a full email address.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+from flask import g, has_request_context, request
+from pythonjsonlogger.json import JsonFormatter
+
+EMAIL_RE = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+
+
+def mask_email(text: str) -> str:
+    return EMAIL_RE.sub(r"\1***@\2", text)
+
+
+class RequestContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context():
+            record.request_id = getattr(g, "request_id", None)
+            record.method = request.method
+            record.path = request.path
+        if isinstance(record.msg, str):
+            record.msg = mask_email(record.msg)
+        for key, value in list(record.__dict__.items()):
+            if isinstance(value, str) and "@" in value and key not in ("msg", "message"):
+                setattr(record, key, mask_email(value))
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Route the root logger to stdout as JSON lines (idempotent)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_fct", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stdout)
+    handler._fct = True  # type: ignore[attr-defined]
+    handler.setFormatter(JsonFormatter(
+        "{asctime}{levelname}{name}{message}", style="{",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+    ))
+    handler.addFilter(RequestContextFilter())
+    root.addHandler(handler)
+    root.setLevel(level)
+    # werkzeug's own access lines duplicate ours
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -1,0 +1,1 @@
+"""Resilience building blocks: breakers, retry, rate limits, caches and the shared store."""

@@ -1,0 +1,51 @@
+"""Security baseline: proxy handling, cookies, headers, CORS and upload size (§13)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import Settings
+from app.extensions import cors, csrf
+
+CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+       "form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'; "
+       "base-uri 'self'; object-src 'none'")
+MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # one 5 MB photo plus form overhead; checked per file too
+
+
+def configure(app: Flask, settings: Settings) -> None:
+    if settings.trusted_proxy_count:
+        # Trust exactly N proxies: the client IP is the Nth address from the right.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_count,
+                                x_proto=settings.trusted_proxy_count,
+                                x_host=settings.trusted_proxy_count)
+    secure = settings.is_production
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="__Host-fct" if secure else "fct_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=2),
+        MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
+        WTF_CSRF_TIME_LIMIT=None if not secure else 4 * 3600,
+        WTF_CSRF_SSL_STRICT=secure,
+    )
+    csrf.init_app(app)
+    cors.init_app(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},
+                  supports_credentials=False)
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
+        if secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
