@@ -8,7 +8,9 @@ from __future__ import annotations
 from flask import Flask
 
 from app.config import Settings
+from app.integrations import ai, email, payments, storage
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    """Bind each integration's provider, chosen from Settings."""
+    for integration in (storage, email, payments, ai):
+        integration.init_app(app, settings)

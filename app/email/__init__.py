@@ -1,0 +1,1 @@
+"""Email: the outbox, its sender and dead-letter jobs, follow-ups and templates (§10)."""
