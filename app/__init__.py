@@ -87,12 +87,15 @@ def register_integrations(app: Flask, settings: Settings) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
+    from app.appeals.draft_routes import bp as drafts_bp
     from app.appeals.routes import bp as appeals_bp
+    from app.cities.routes import bp as cities_bp
     from app.health.routes import bp as health_bp
     from app.unsubscribe.routes import bp as unsubscribe_bp
     from app.webhooks.routes import bp as webhooks_bp
 
-    for blueprint in (health_bp, appeals_bp, webhooks_bp, unsubscribe_bp, admin_bp):
+    for blueprint in (health_bp, cities_bp, appeals_bp, drafts_bp, webhooks_bp, unsubscribe_bp,
+                      admin_bp):
         app.register_blueprint(blueprint)
 
 
