@@ -33,13 +33,25 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+class StdoutHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stdout` is at the time (test capture, gunicorn redirection)."""
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Route the root logger to stdout as JSON lines (idempotent)."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_fct", False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stdout)
+    handler = StdoutHandler()
     handler._fct = True  # type: ignore[attr-defined]
     handler.setFormatter(JsonFormatter(
         "{asctime}{levelname}{name}{message}", style="{",

@@ -1,0 +1,45 @@
+# Shared set-up for scripts/dev, scripts/test and scripts/bench: system packages (when
+# asked for) and the Python virtualenv. Sourced, not run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="$ROOT/.venv"
+PY="${PYTHON:-python3}"
+
+# Installs Debian packages for the commands named ("command:package" pairs) that are missing.
+ensure_system_packages() {
+  local missing=()
+  for pair in "$@"; do
+    local cmd="${pair%%:*}" pkg="${pair#*:}"
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing system packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Creates the virtualenv and installs a requirements file when it changed since last time.
+ensure_venv() {
+  local requirements="$1"
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "creating virtualenv in .venv"
+    "$PY" -m venv "$VENV"
+  fi
+  local stamp="$VENV/.installed-$(basename "$requirements")"
+  local digest
+  digest="$(cat "$ROOT/requirements.txt" "$ROOT/$requirements" | sha256sum | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
+    echo "installing Python packages from $requirements"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/$requirements"
+    echo "$digest" > "$stamp"
+  fi
+}
+
+# PostgreSQL's server binaries live outside PATH on Debian.
+for dir in /usr/lib/postgresql/*/bin; do
+  [ -d "$dir" ] && PATH="$PATH:$dir"
+done
+export PATH
