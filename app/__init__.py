@@ -17,7 +17,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     """Build the app from `settings` (default: the environment), with optional overrides."""
     if settings is None:
         load_dotenv(PROJECT_ROOT / ".env", override=False)
-        settings = Settings.from_env(instance_path=str(PROJECT_ROOT / "instance"))
+        settings = Settings.from_env(default_instance=str(PROJECT_ROOT / "instance"))
     if overrides:
         settings = settings.with_overrides(**overrides)
     if not settings.secret_key:

@@ -42,4 +42,7 @@ def jobs_list() -> None:
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(jobs_cli)
+    from app.admin.cli import admin_cli
+
+    for group in (jobs_cli, admin_cli):
+        app.cli.add_command(group)

@@ -173,11 +173,13 @@ class Settings:
         return replace(self, **overrides)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, instance_path: str | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, instance_path: str | None = None,
+                 default_instance: str = "instance") -> "Settings":
+        """`instance_path` wins over INSTANCE_PATH, which wins over `default_instance`."""
         env = dict(os.environ if env is None else env)
         app_env = _choice(env, "APP_ENV", "development", ENVIRONMENTS)
         production = app_env == "production"
-        instance = Path(instance_path or env.get("INSTANCE_PATH") or "instance").resolve()
+        instance = Path(instance_path or env.get("INSTANCE_PATH") or default_instance).resolve()
 
         if production:
             for required in ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY",

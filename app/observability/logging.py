@@ -12,6 +12,8 @@ import sys
 from flask import g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
+# Staff addresses are not personal data of drivers; operator actions name their operator.
+UNMASKED_FIELDS = frozenset({"msg", "message", "operator"})
 EMAIL_RE = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
 
@@ -28,7 +30,7 @@ class RequestContextFilter(logging.Filter):
         if isinstance(record.msg, str):
             record.msg = mask_email(record.msg)
         for key, value in list(record.__dict__.items()):
-            if isinstance(value, str) and "@" in value and key not in ("msg", "message"):
+            if isinstance(value, str) and "@" in value and key not in UNMASKED_FIELDS:
                 setattr(record, key, mask_email(value))
         return True
 

@@ -1,0 +1,74 @@
+"""The real app under gunicorn with several workers, for drills and benchmarks."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class GunicornApp:
+    def __init__(self, workdir: Path, env: dict[str, str], workers: int = 2, threads: int = 4):
+        self.workdir = Path(workdir)
+        self.port = free_port()
+        self.env = {**os.environ, "APP_ENV": "test", "SECRET_KEY": "drill-secret",
+                    "SCHEDULER_MODE": "off", "INSTANCE_PATH": str(self.workdir / "instance"),
+                    "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "prometheus"),
+                    "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads),
+                    "BIND": f"127.0.0.1:{self.port}", **env}
+        self.process: subprocess.Popen | None = None
+        self.log = self.workdir / "gunicorn.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def flask(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(VENV_BIN / "flask"), "--app", "app:create_app", *args],
+                              cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120)
+
+    def start(self, timeout_s: float = 30) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        upgrade = self.flask("db", "upgrade")
+        assert upgrade.returncode == 0, upgrade.stderr
+        self.process = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-2000:]}")
+            try:
+                if requests.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError("gunicorn did not answer /health in time")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
