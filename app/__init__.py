@@ -4,13 +4,29 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pybreaker
 from dotenv import load_dotenv
 from flask import Flask
 
+from app import cli, database, errors, integrations, security
+from app.admin.routes import bp as admin_bp
+from app.appeals.draft_routes import bp as drafts_bp
+from app.appeals.routes import bp as appeals_bp
+from app.cities.routes import bp as cities_bp
 from app.config import Settings, development_secret_key
 from app.extensions import db, migrate
+from app.health.routes import bp as health_bp
+from app.observability import requests as request_tracking
+from app.observability.logging import configure_logging as configure_json_logs
+from app.observability.sentry import init_sentry
+from app.resilience import limits
+from app.resilience.breakers import BreakerRegistry
+from app.resilience.shared_store import SharedStore
+from app.unsubscribe.routes import bp as unsubscribe_bp
+from app.webhooks.routes import bp as webhooks_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BLUEPRINTS = (health_bp, cities_bp, appeals_bp, drafts_bp, webhooks_bp, unsubscribe_bp, admin_bp)
 
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
@@ -34,42 +50,32 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     configure_logging(app, settings)
     register_resilience(app, settings)
     register_extensions(app, settings)
-    register_integrations(app, settings)
-    register_blueprints(app)
-    register_error_handlers(app)
-    register_commands(app)
+    integrations.init_app(app, settings)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    errors.register_error_handlers(app)
+    cli.register(app)
     return app
 
 
 def configure_logging(app: Flask, settings: Settings) -> None:
-    from app.observability import requests
-    from app.observability.logging import configure_logging as configure_json_logs
-    from app.observability.sentry import init_sentry
-
     configure_json_logs("WARNING" if settings.app_env == "test" else "INFO")
     init_sentry(settings)
-    requests.init_app(app)
+    request_tracking.init_app(app)
 
 
 def register_resilience(app: Flask, settings: Settings) -> None:
-    from app.resilience.breakers import BreakerRegistry
-    from app.resilience.cache import TTLCache
-    from app.resilience.shared_store import SharedStore
-    import pybreaker
-
+    """Breakers (state in Redis when configured) and the registry of in-process caches."""
     fail_max, reset_s = settings.breakers["redis"]
+    # The redis breaker guards the shared store itself, so it always lives in memory.
     redis_breaker = pybreaker.CircuitBreaker(fail_max=fail_max, reset_timeout=reset_s, name="redis")
     store = SharedStore(settings.redis_url, redis_breaker)
-    registry = BreakerRegistry(settings.breakers, store, redis_breaker=redis_breaker)
     app.extensions["shared_store"] = store
-    app.extensions["breakers"] = registry
+    app.extensions["breakers"] = BreakerRegistry(settings.breakers, store, redis_breaker)
     app.extensions["caches"] = {}
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    from app import database, security
-    from app.resilience import limits
-
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(settings)
     db.init_app(app)
@@ -77,35 +83,3 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     database.init_app(app)
     security.configure(app, settings)
     limits.init_app(app, settings.redis_url, app.extensions["breakers"]["redis"])
-
-
-def register_integrations(app: Flask, settings: Settings) -> None:
-    from app import integrations
-
-    integrations.init_app(app, settings)
-
-
-def register_blueprints(app: Flask) -> None:
-    from app.admin.routes import bp as admin_bp
-    from app.appeals.draft_routes import bp as drafts_bp
-    from app.appeals.routes import bp as appeals_bp
-    from app.cities.routes import bp as cities_bp
-    from app.health.routes import bp as health_bp
-    from app.unsubscribe.routes import bp as unsubscribe_bp
-    from app.webhooks.routes import bp as webhooks_bp
-
-    for blueprint in (health_bp, cities_bp, appeals_bp, drafts_bp, webhooks_bp, unsubscribe_bp,
-                      admin_bp):
-        app.register_blueprint(blueprint)
-
-
-def register_error_handlers(app: Flask) -> None:
-    from app.errors import register_error_handlers as register
-
-    register(app)
-
-
-def register_commands(app: Flask) -> None:
-    from app.cli import register
-
-    register(app)

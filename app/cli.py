@@ -5,14 +5,16 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.admin.cli import admin_cli
+from app.jobs.registry import JOBS
+from app.jobs.runner import build_scheduler, run_job
+
 jobs_cli = AppGroup("jobs", help="Run the scheduled jobs.")
 
 
 @jobs_cli.command("run")
 def jobs_run() -> None:
     """Run the scheduler in this process (the `worker` process)."""
-    from app.jobs.runner import build_scheduler
-
     scheduler = build_scheduler(current_app._get_current_object(), blocking=True)
     click.echo("scheduler starting: " + ", ".join(job.id for job in scheduler.get_jobs()))
     scheduler.start()
@@ -22,9 +24,6 @@ def jobs_run() -> None:
 @click.argument("name")
 def jobs_run_once(name: str) -> None:
     """Run one job now and print its outcome."""
-    from app.jobs.registry import JOBS
-    from app.jobs.runner import run_job
-
     if name not in {job.name for job in JOBS}:
         raise click.UsageError(f"unknown job {name!r}; jobs: {', '.join(j.name for j in JOBS)}")
     outcome = run_job(current_app._get_current_object(), name)
@@ -35,14 +34,10 @@ def jobs_run_once(name: str) -> None:
 
 @jobs_cli.command("list")
 def jobs_list() -> None:
-    from app.jobs.registry import JOBS
-
     for job in JOBS:
         click.echo(f"{job.name}\tevery {job.interval_s}s")
 
 
 def register(app: Flask) -> None:
-    from app.admin.cli import admin_cli
-
     for group in (jobs_cli, admin_cli):
         app.cli.add_command(group)

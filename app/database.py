@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.extensions import db
+from app.observability import metrics
 from app.resilience.breakers import guarded
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,6 @@ def init_app(app: Flask) -> None:
 
 
 def _track_pool(engine: Engine) -> None:
-    from app.observability import metrics
-
     @event.listens_for(engine, "checkout")
     def _out(*_):
         metrics.DB_POOL_IN_USE.inc()

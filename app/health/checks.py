@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 
 from app import database
 from app.extensions import db
+from app.jobs.registry import JOBS
 from app.models import EmailOutbox, FailedWebhook, JobRun, OutboxStatus
 from app.models.base import as_utc, utcnow
 
@@ -79,8 +80,6 @@ def check_breaker(name: str) -> dict:
 
 
 def check_scheduler() -> dict:
-    from app.jobs.registry import JOBS
-
     rows = {r.job_name: r for r in db.session.execute(select(JobRun)).scalars()}
     db.session.commit()
     now, stale = utcnow(), []

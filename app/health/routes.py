@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, ses
 
 from app.extensions import csrf, limiter
 from app.health import checks
+from app.health.gauges import refresh_gauges
 from app.observability.metrics import exposition
 
 bp = Blueprint("health", __name__)
@@ -76,8 +77,6 @@ def metrics():
             abort(401, description="A metrics token is required.")
     elif request.remote_addr not in ("127.0.0.1", "::1"):
         abort(403, description="Metrics are only served on loopback without METRICS_TOKEN.")
-    from app.health.gauges import refresh_gauges
-
     refresh_gauges()
     payload, content_type = exposition()
     return Response(payload, content_type=content_type)

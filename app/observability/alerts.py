@@ -14,6 +14,12 @@ from collections import deque
 import sentry_sdk
 from flask import current_app, has_app_context
 
+from app.email.outbox import enqueue
+from app.extensions import db
+from app.models import OperatorAlert
+from app.models.base import utcnow
+from app.observability import metrics
+
 log = logging.getLogger(__name__)
 
 DEDUP_WINDOW_S = 3600
@@ -40,8 +46,6 @@ def _claim(key: str) -> bool:
 
 def raise_alert(key: str, message: str, severity: str = "error", details: dict | None = None) -> bool:
     """Record and notify an operator alert; returns True if it was notified (not a repeat)."""
-    from app.observability import metrics
-
     RECENT.appendleft({"key": key, "message": message, "severity": severity, "at": time.time()})
     try:
         first = _claim(key)
@@ -64,10 +68,6 @@ def raise_alert(key: str, message: str, severity: str = "error", details: dict |
 
 def _persist_and_email(key: str, message: str, severity: str, details: dict) -> None:
     """Best effort: the database may be the thing that is down."""
-    from app.extensions import db
-    from app.models import OperatorAlert
-    from app.models.base import utcnow
-
     settings = current_app.extensions["settings"]
     try:
         now = utcnow()
@@ -79,8 +79,6 @@ def _persist_and_email(key: str, message: str, severity: str, details: dict) -> 
         row.count += 1
         row.last_at, row.message, row.severity = now, message, severity
         if settings.admin_alert_email:
-            from app.email.outbox import enqueue
-
             bucket = int(now.timestamp() // DEDUP_WINDOW_S)
             enqueue(settings.admin_alert_email, "operator_alert",
                     {"key": key, "message": message, "severity": severity, "details": details},
@@ -93,9 +91,6 @@ def _persist_and_email(key: str, message: str, severity: str, details: dict) -> 
 
 
 def recent_alerts(limit: int = 20) -> list:
-    from app.extensions import db
-    from app.models import OperatorAlert
-
     try:
         return db.session.execute(
             db.select(OperatorAlert).order_by(OperatorAlert.last_at.desc()).limit(limit)

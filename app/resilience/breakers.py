@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from typing import Iterator
 
 import pybreaker
+from flask import current_app
 
+from app.observability import alerts, metrics
 from app.resilience.shared_store import SharedStore
 
 log = logging.getLogger(__name__)
@@ -94,8 +96,6 @@ class BreakerListener(pybreaker.CircuitBreakerListener):
     """Logs, counts and alerts on every state change; counts failures."""
 
     def state_change(self, cb, old_state, new_state) -> None:
-        from app.observability import alerts, metrics
-
         old = STATE_NAMES.get(old_state.name if old_state else "closed", "closed")
         new = STATE_NAMES.get(new_state.name, new_state.name)
         if old == new:
@@ -108,8 +108,6 @@ class BreakerListener(pybreaker.CircuitBreakerListener):
                                severity="error")
 
     def failure(self, cb, exc) -> None:
-        from app.observability import metrics
-
         metrics.BREAKER_FAILURES.labels(breaker=cb.name).inc()
 
 
@@ -167,8 +165,6 @@ OpenCircuit = pybreaker.CircuitBreakerError
 
 
 def registry() -> BreakerRegistry:
-    from flask import current_app
-
     return current_app.extensions["breakers"]
 
 

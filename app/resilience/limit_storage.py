@@ -10,6 +10,7 @@ guards cheap cached answers and must not pay a network round trip).
 from __future__ import annotations
 
 import logging
+import time
 
 import pybreaker
 from limits.storage import MemoryStorage, RedisStorage, Storage
@@ -73,8 +74,6 @@ class FailoverStorage(Storage):
 
     def purge_expired(self) -> int:
         """Drop expired in-memory counters (the cache_purge job); returns how many remain."""
-        import time
-
         now = time.time()
         for key, expires in list(self.memory.expirations.items()):
             if expires <= now:
