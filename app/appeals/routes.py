@@ -1,9 +1,115 @@
-"""The driver's pages (§5)."""
-from flask import Blueprint, render_template
+"""The driver's pages (§5): start, the appeal page, find my appeal, and the policy pages.
 
-bp = Blueprint("appeals", __name__)
+The other steps attach to the same blueprint from their own modules, imported here so
+`create_app` registers them all through this one `bp`.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import pybreaker
+from flask import abort, flash, g, redirect, request, url_for
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from app.appeals import checkout_routes, letter_routes, photo_routes  # noqa: F401  (attach views)
+from app.appeals import finder, status as appeal_status
+from app.appeals.blueprint import NOT_FOUND, absolute_url, bp, render_page
+from app.appeals.forms import FindForm, StartForm
+from app.appeals.service import FieldProblem, get_appeal, start_appeal
+from app.cities import registry
+from app.errors import ServiceUnavailable
+from app.extensions import db
+from app.resilience.limits import limited
+
+__all__ = ["bp"]
+DATABASE_DOWN = (DBAPIError, PoolTimeout, pybreaker.CircuitBreakerError)
 
 
 @bp.get("/")
 def home():
-    return render_template("appeals/home.html")
+    return render_page("appeals/home.html", form=StartForm(registry.all()))
+
+
+@bp.post("/appeals")
+@limited("appeal_writes")
+def start():
+    form = StartForm(registry.all())
+    if not form.validate():
+        return render_page("appeals/home.html", 422, form=form)
+    g.city_slug = form.city.data
+    try:
+        appeal, check = start_appeal(form.city.data, form.citation_number.data, form.violation_date.data)
+    except FieldProblem as problem:
+        getattr(form, problem.field).errors.append(problem.message)
+        return render_page("appeals/home.html", 422, form=form)
+    if check.urgent:
+        days = "today" if check.days_left == 0 else (
+            "in 1 day" if check.days_left == 1 else f"in {check.days_left} days")
+        flash(f"Hurry: the deadline to appeal is {days}. Let's get your letter out quickly.", "warning")
+    return redirect(url_for("appeals.photos", public_id=appeal.public_id), 303)
+
+
+@bp.get("/appeals/<public_id>")
+def status(public_id: str):
+    """The appeal page; when the database is down, the last snapshot seen in this process."""
+    try:
+        appeal = get_appeal(public_id)
+        snap = appeal_status.snapshot(appeal) if appeal is not None else None
+    except DATABASE_DOWN:
+        _forget_session()
+        snap = appeal_status.recall(public_id)
+        if snap is None:
+            raise ServiceUnavailable("We can't reach our records right now. Your appeal is saved; "
+                                     "please try this page again in a minute.", retry_after=30)
+        return render_page("appeals/status.html", s=snap, stale=True)
+    if snap is None:
+        abort(404, description=NOT_FOUND)
+    g.city_slug = appeal.city_slug
+    appeal_status.remember(snap)
+    return render_page("appeals/status.html", s=snap, stale=False)
+
+
+def _find_key() -> str:
+    """email_user counts per address and citation; hashed so no address sits in the limiter."""
+    email = (request.form.get("email") or "").strip().lower()
+    citation = finder.normalize(request.form.get("citation_number") or "")
+    return "find:" + hashlib.sha256(f"{email}|{citation}".encode()).hexdigest()[:32]
+
+
+@bp.route("/appeals/find", methods=["GET", "POST"])
+@limited("appeal_writes", methods=["POST"])
+@limited("email_ip", methods=["POST"])
+@limited("email_user", key=_find_key, methods=["POST"])
+def find():
+    form = FindForm()
+    if request.method == "GET":
+        return render_page("appeals/find.html", form=form, sent=False)
+    if not form.validate():
+        return render_page("appeals/find.html", 422, form=form, sent=False)
+    finder.email_links(form.citation_number.data, form.email.data,
+                       lambda public_id: absolute_url("appeals.status", public_id=public_id))
+    # The same answer whether or not an appeal matched, so nobody can probe for appeals.
+    return render_page("appeals/find.html", form=FindForm(formdata=None), sent=True)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_page("pages/privacy.html")
+
+
+@bp.get("/terms")
+def terms():
+    return render_page("pages/terms.html")
+
+
+@bp.get("/refunds")
+def refunds():
+    return render_page("pages/refunds.html")
+
+
+def _forget_session() -> None:
+    try:
+        db.session.rollback()
+    except DATABASE_DOWN:  # the connection is gone; the session is discarded at teardown
+        pass

@@ -1,1 +1,6 @@
-"""The webhooks blueprint."""
+"""The webhooks blueprint: Stripe events in, exactly once (§8).
+
+routes.py (the signed endpoint) -> events.py (verification) -> ingest.py (record once,
+handle) -> handlers/ (read Stripe's current state, move the appeal); failures.py keeps and
+retries what failed (jobs.py, cli.py, the admin pages); demo.py is the demo checkout.
+"""

@@ -1,10 +1,27 @@
-"""The payments integration: one interface, the provider chosen from Settings."""
+"""The payments integration: one interface, the provider chosen from Settings.
+
+`app.extensions["payments"]` is Stripe when STRIPE_SECRET_KEY is set, else (never in
+production) the local demo gateway whose page says "Demo — no card is charged".
+"""
 from __future__ import annotations
 
 from flask import Flask
 
 from app.config import Settings
+from app.integrations.payments.base import (CheckoutSession, PaymentsError, PaymentsGateway,
+                                            PaymentsRejected, PaymentsUnavailable)
+from app.integrations.payments.demo import DemoGateway
+from app.integrations.payments.stripe_gateway import StripeGateway
+
+__all__ = ["CheckoutSession", "DemoGateway", "PaymentsError", "PaymentsGateway", "PaymentsRejected",
+           "PaymentsUnavailable", "StripeGateway", "init_app"]
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Bind the configured payments provider to `app.extensions`."""
+    gateway: PaymentsGateway
+    if settings.demo_payments:
+        gateway = DemoGateway(settings.secret_key)
+    else:
+        gateway = StripeGateway(settings.stripe_secret_key, settings.stripe_api_base)
+    app.extensions["payments"] = gateway

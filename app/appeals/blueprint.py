@@ -1,0 +1,93 @@
+"""The `appeals` blueprint and what its views share: the appeal lookup and its error pages.
+
+The views live in several modules (routes, photo_routes, letter_routes, checkout_routes)
+that all attach to this one blueprint, so every endpoint is `appeals.<name>`.
+"""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, g, make_response, render_template, request,
+                   url_for)
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.appeals.photos import MAX_POST_BYTES
+from app.appeals.service import PUBLIC_ID, AppealLocked, get_appeal
+from app.errors import TITLES, error_response, wants_json
+from app.integrations.storage import StorageError
+from app.models import Appeal, IllegalTransition
+from app.observability.requests import current_request_id
+
+bp = Blueprint("appeals", __name__)
+
+NOT_FOUND = ("We couldn't find that appeal. Please check the link in your email, or find your "
+             "appeal with its citation number and your email address at /appeals/find.")
+
+
+def load_appeal(public_id: str) -> Appeal:
+    """The appeal behind an unguessable id, or the 404 page; tags the request's logs with its city."""
+    appeal = get_appeal(public_id)
+    if appeal is None:
+        abort(404, description=NOT_FOUND)
+    g.city_slug = appeal.city_slug
+    return appeal
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """For links that leave the site (Stripe's return, emails): PUBLIC_BASE_URL wins over
+    the request's Host header, which a client controls."""
+    base = current_app.extensions["settings"].public_base_url
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def render_page(template: str, status: int = 200, **context):
+    """A rendered page with its status (422 for a form to fix, 413/415 for a refused file)."""
+    response = make_response(render_template(template, **context), status)
+    if status >= 400:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def problem(status: int, detail: str, *, headers: dict | None = None):
+    """A branded error page that leads back to the appeal page, the driver's fallback."""
+    if wants_json():
+        return error_response(status, detail, headers=headers)
+    public_id = (request.view_args or {}).get("public_id") or ""
+    response = render_page("appeals/problem.html", status, title=TITLES.get(status, "Error"),
+                           detail=detail, request_id=current_request_id(),
+                           public_id=public_id if PUBLIC_ID.match(public_id) else None)
+    for name, value in (headers or {}).items():
+        response.headers[name] = str(value)
+    return response
+
+
+@bp.url_value_preprocessor
+def _upload_allowance(endpoint: str | None, values: dict | None) -> None:
+    # URL preprocessors run before every before_request hook, including the CSRF check that
+    # parses the form: the photo form may carry several 5 MB photos, more than the app-wide
+    # MAX_CONTENT_LENGTH meant for one.
+    if endpoint == "appeals.photos" and request.method == "POST":
+        request.max_content_length = MAX_POST_BYTES
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc):
+    return problem(413, "That upload is too large. Each photo can be at most 5 MB, and at "
+                               "most 5 can be sent at once. Your appeal is saved.")
+
+
+@bp.errorhandler(StorageError)
+def _storage_down(_exc):
+    return problem(503, "We couldn't store or read that file just now. Your appeal is saved; "
+                        "please try again in a minute.", headers={"Retry-After": 30})
+
+
+@bp.errorhandler(AppealLocked)
+def _locked(exc: AppealLocked):
+    return problem(409, str(exc))
+
+
+@bp.errorhandler(IllegalTransition)
+def _illegal(_exc: IllegalTransition):
+    return problem(409, "Your appeal isn't at that step right now, so that can't be done. "
+                               "Your appeal page shows where it is and what comes next.")

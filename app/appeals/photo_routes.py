@@ -1,0 +1,75 @@
+"""Camera step: photos of the ticket and any evidence (§5.2)."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, request, send_file, url_for
+
+from app.appeals import photos as photo_store
+from app.appeals.blueprint import bp, load_appeal, problem, render_page
+from app.appeals.evidence import MAX_FILE_BYTES, Rejected
+from app.appeals.forms import PhotosForm
+from app.appeals.service import citation_check, ensure_editable, is_locked
+from app.resilience.limits import limited
+
+
+def _upload_cost() -> int:
+    """Each file counts as one upload against the hourly limit."""
+    return max(1, sum(1 for f in request.files.getlist("photos") if f and f.filename))
+
+
+def _page(appeal, form, status: int = 200, error: str | None = None):
+    return render_page("appeals/photos.html", status, appeal=appeal, form=form, error=error,
+                       check=citation_check(appeal), locked=is_locked(appeal))
+
+
+@bp.route("/appeals/<public_id>/photos", methods=["GET", "POST"])
+@limited("appeal_writes", methods=["POST"])
+@limited("upload", methods=["POST"], cost=_upload_cost)
+def photos(public_id: str):
+    appeal = load_appeal(public_id)
+    form = PhotosForm()
+    if request.method == "GET":
+        return _page(appeal, form)
+    ensure_editable(appeal)
+    files = []
+    for upload in request.files.getlist("photos"):
+        data = upload.stream.read(MAX_FILE_BYTES + 1)
+        if data or upload.filename:
+            files.append(((upload.filename or "")[:80], data))
+    if not files:
+        return _page(appeal, form, 422, "Please choose a photo to upload, or skip this step.")
+    try:
+        added = photo_store.add_photos(appeal, files, current_app.extensions["storage"])
+    except Rejected as rejected:
+        return _page(appeal, form, rejected.status, rejected.message)
+    flash("Photo added." if added == 1 else f"{added} photos added." if added else
+          "That photo was already added.", "info")
+    return redirect(url_for("appeals.photos", public_id=appeal.public_id), 303)
+
+
+@bp.get("/appeals/<public_id>/photos/<int:photo_id>")
+def photo_file(public_id: str, photo_id: int):
+    appeal = load_appeal(public_id)
+    photo = photo_store.find_photo(appeal, photo_id)
+    if photo is None:
+        return problem(404, "That photo isn't part of this appeal.")
+    try:
+        handle = photo_store.open_photo(photo, current_app.extensions["storage"])
+    except FileNotFoundError:
+        return problem(404, "That photo is no longer stored.")
+    # Only the types every browser shows are served inline; PDF and HEIC are downloads.
+    inline = photo.content_type in ("image/jpeg", "image/png", "image/webp")
+    response = send_file(handle, mimetype=photo.content_type, as_attachment=not inline,
+                         download_name=f"evidence-{photo.id}.{photo.storage_key.rsplit('.', 1)[-1]}")
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+@bp.post("/appeals/<public_id>/photos/<int:photo_id>/delete")
+@limited("appeal_writes")
+def delete_photo(public_id: str, photo_id: int):
+    appeal = load_appeal(public_id)
+    photo = photo_store.find_photo(appeal, photo_id)
+    if photo is not None:
+        photo_store.remove_photo(appeal, photo, current_app.extensions["storage"])
+        flash("Photo removed.", "info")
+    return redirect(url_for("appeals.photos", public_id=appeal.public_id), 303)

@@ -1,0 +1,4 @@
+"""The webhooks blueprint object; its views live in routes.py and demo.py."""
+from flask import Blueprint
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")

@@ -1,0 +1,66 @@
+"""payment_intent.payment_failed, charge.refunded and charge.dispute.created."""
+from __future__ import annotations
+
+from app.integrations.payments import PaymentsGateway
+from app.webhooks.handlers.appeal_payments import (Payment, find_appeal, mark_failed, mark_refunded,
+                                                   object_id)
+from app.webhooks.handlers.result import Alert, Result, ignored, processed
+
+STILL_GOING = ("succeeded", "processing", "requires_capture")
+
+
+def fetch_intent(event: dict, gateway: PaymentsGateway) -> dict:
+    return gateway.retrieve_payment_intent(event["data"]["object"]["id"])
+
+
+def apply_payment_failed(event: dict, intent: dict) -> Result:
+    if intent.get("status") in STILL_GOING:
+        return ignored(f"stale event: the payment intent is {intent.get('status')} now")
+    appeal = find_appeal(appeal_id=(intent.get("metadata") or {}).get("appeal_id"),
+                         payment_intent_id=intent.get("id"))
+    if appeal is None:
+        return ignored("no appeal for this payment intent")
+    return mark_failed(appeal, reference=intent["id"])
+
+
+def fetch_refund(event: dict, gateway: PaymentsGateway) -> dict:
+    """The charge now, and its PaymentIntent when only that carries our appeal id."""
+    charge = gateway.retrieve_charge(event["data"]["object"]["id"])
+    intent_id = object_id(charge.get("payment_intent"))
+    intent = None
+    if intent_id and not (charge.get("metadata") or {}).get("appeal_id"):
+        intent = gateway.retrieve_payment_intent(intent_id)
+    return {"charge": charge, "intent": intent}
+
+
+def apply_refund(event: dict, facts: dict) -> Result:
+    charge, intent = facts["charge"], facts["intent"] or {}
+    refunded = int(charge.get("amount_refunded") or 0)
+    amount = int(charge.get("amount") or 0)
+    full = bool(charge.get("refunded")) or (amount > 0 and refunded >= amount)
+    if not full and refunded <= 0:
+        return ignored("stale event: the charge shows no refund now")
+    intent_id = object_id(charge.get("payment_intent"))
+    metadata = charge.get("metadata") or intent.get("metadata") or {}
+    appeal = find_appeal(appeal_id=metadata.get("appeal_id"), payment_intent_id=intent_id)
+    if appeal is None:
+        return ignored("no appeal for this charge")
+    return mark_refunded(appeal, Payment(intent_id, amount or None, charge.get("currency")),
+                         full=full, amount_refunded=refunded)
+
+
+def fetch_nothing(event: dict, gateway: PaymentsGateway) -> None:
+    """A dispute changes no state, so its alert does not wait for the Stripe API."""
+    return None
+
+
+def apply_dispute(event: dict, _facts: None) -> Result:
+    dispute = event["data"]["object"]
+    intent_id = object_id(dispute.get("payment_intent"))
+    appeal = find_appeal(payment_intent_id=intent_id) if intent_id else None
+    who = f"appeal {appeal.public_id}" if appeal is not None else "an unknown appeal"
+    amount = dispute.get("amount")
+    message = (f"Stripe dispute {dispute.get('id')} opened for {who} (charge "
+               f"{object_id(dispute.get('charge'))}, {amount} {dispute.get('currency') or ''}, reason "
+               f"{dispute.get('reason') or 'unknown'}). Respond in the Stripe dashboard.")
+    return processed("operator alerted", Alert(f"dispute:{dispute.get('id')}", message))

@@ -1,0 +1,61 @@
+"""checkout.session.* events: read the session as it is now, then move the appeal."""
+from __future__ import annotations
+
+from app.integrations.payments import PaymentsGateway
+from app.models import AppealStatus
+from app.webhooks.handlers.appeal_payments import (Payment, find_appeal, mark_failed, mark_paid,
+                                                   object_id)
+from app.webhooks.handlers.result import Result, ignored, processed
+
+S = AppealStatus
+PAID = ("paid", "no_payment_required")
+
+
+def fetch_session(event: dict, gateway: PaymentsGateway) -> dict:
+    return gateway.retrieve_checkout_session(event["data"]["object"]["id"])
+
+
+def _appeal(session: dict):
+    metadata = session.get("metadata") or {}
+    return find_appeal(appeal_id=metadata.get("appeal_id") or session.get("client_reference_id"),
+                       session_id=session.get("id"),
+                       payment_intent_id=object_id(session.get("payment_intent")))
+
+
+def apply_succeeded(event: dict, session: dict) -> Result:
+    """checkout.session.completed and checkout.session.async_payment_succeeded."""
+    if session.get("payment_status") not in PAID:
+        # Delayed payment methods complete unpaid; async_payment_succeeded follows.
+        return ignored(f"checkout session payment_status is {session.get('payment_status')}")
+    appeal = _appeal(session)
+    if appeal is None:
+        return ignored("no appeal for this checkout session")
+    return mark_paid(appeal, Payment(
+        payment_intent_id=object_id(session.get("payment_intent")),
+        amount_cents=session.get("amount_total"), currency=session.get("currency"),
+        session_id=session.get("id"),
+        letter_version=(session.get("metadata") or {}).get("letter_version")))
+
+
+def apply_async_failed(event: dict, session: dict) -> Result:
+    if session.get("payment_status") in PAID:
+        return ignored("stale event: the checkout session is paid now")
+    appeal = _appeal(session)
+    if appeal is None:
+        return ignored("no appeal for this checkout session")
+    return mark_failed(appeal, reference=session["id"])
+
+
+def apply_expired(event: dict, session: dict) -> Result:
+    """Back to letter_ready so the driver can check out again; otherwise nothing changes."""
+    if session.get("status") != "expired":
+        return ignored(f"stale event: the checkout session is {session.get('status')} now")
+    appeal = _appeal(session)
+    if appeal is None:
+        return ignored("no appeal for this checkout session")
+    if appeal.status != S.AWAITING_PAYMENT:
+        return ignored(f"appeal is {appeal.status}; it stays")
+    if appeal.stripe_checkout_session_id not in (None, session["id"]):
+        return ignored("a newer checkout session is the appeal's current one")
+    appeal.move_to(S.LETTER_READY)
+    return processed("checkout expired; appeal back to letter_ready")

@@ -1,0 +1,1 @@
+"""Test support: real PostgreSQL and Redis servers on free loopback ports, shared fixtures."""

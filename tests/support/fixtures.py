@@ -1,0 +1,42 @@
+"""Plain pytest fixtures for the local service fakes, one fresh server per test.
+
+Import the ones you need into a conftest.py (`from tests.support.fixtures import
+fake_stripe  # noqa: F401`). Each fixture stops its server at the end of the test, even
+when the test stopped it already, so no thread, port or process outlives a test.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes.openai_server import OpenAIServer
+from tests.fakes.sentry_sink import SentrySink
+from tests.fakes.smtp_server import SMTPServer
+from tests.fakes.stripe_api import StripeAPIServer
+
+
+@pytest.fixture
+def fake_stripe():
+    server = StripeAPIServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_openai():
+    server = OpenAIServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_smtp():
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sentry_sink():
+    server = SentrySink().start()
+    yield server
+    server.stop()

@@ -1,0 +1,34 @@
+"""Fixtures for the webhook tests: the local Stripe API server and an app pointed at it."""
+from __future__ import annotations
+
+import pytest
+
+from app.observability import alerts
+from tests.webhooks.helpers import STRIPE_ENV
+from tests.webhooks.stripe_fake import FakeStripe
+
+
+@pytest.fixture(autouse=True)
+def _fresh_alert_claims():
+    """Alert de-duplication is per process; each test starts with no alert sent yet."""
+    alerts._local_claims.clear()
+    yield
+    alerts._local_claims.clear()
+
+
+@pytest.fixture
+def stripe_fake():
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def stripe_app(app_factory, stripe_fake):
+    # A 1 s breaker reset keeps recovery tests short; fail_max stays at the spec's 3.
+    return app_factory(STRIPE_API_BASE=stripe_fake.url, BREAKER_STRIPE_RESET_S=1, **STRIPE_ENV)
+
+
+@pytest.fixture
+def stripe_client(stripe_app):
+    return stripe_app.test_client()
