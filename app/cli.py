@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from app.admin.cli import admin_cli
 from app.jobs.registry import JOBS
 from app.jobs.runner import build_scheduler, run_job
+from app.webhooks.cli import webhooks_cli
 
 jobs_cli = AppGroup("jobs", help="Run the scheduled jobs.")
 
@@ -39,5 +40,5 @@ def jobs_list() -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (jobs_cli, admin_cli):
+    for group in (jobs_cli, admin_cli, webhooks_cli):
         app.cli.add_command(group)

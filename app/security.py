@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Settings
@@ -34,7 +34,14 @@ def configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None if not secure else 4 * 3600,
         WTF_CSRF_SSL_STRICT=secure,
     )
-    csrf.init_app(app)
+    @app.before_request
+    def _refuse_malformed_forms():
+        # A multipart part whose name cannot be parsed comes through as None, which
+        # Flask-WTF's CSRF check would trip over; answer it as the bad request it is.
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and None in request.form:
+            abort(400, description="The form could not be read. Please try again.")
+
+    csrf.init_app(app)  # after the check above, so it never sees such a form
     cors.init_app(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},
                   supports_credentials=False)
 

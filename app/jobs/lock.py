@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import JobRun
 from app.models.base import utcnow
 
+UNREACHABLE = object()
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
 RELEASE_SCRIPT = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
@@ -35,8 +36,9 @@ def job_lock(name: str, ttl_s: int) -> Iterator[bool]:
     token = f"{OWNER}:{uuid.uuid4().hex}"
     key = f"fct:job:{name}"
     if store.configured:
-        got = store.run(lambda r: r.set(key, token, nx=True, px=ttl_s * 1000), fallback=None)
-        if got is not None:  # Redis answered: its word is final
+        # SET NX answers None when someone else holds the key, so "unreachable" needs its own mark.
+        got = store.run(lambda r: r.set(key, token, nx=True, px=ttl_s * 1000), fallback=UNREACHABLE)
+        if got is not UNREACHABLE:  # Redis answered: its word is final
             try:
                 yield bool(got)
             finally:

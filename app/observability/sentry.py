@@ -26,6 +26,7 @@ def init_sentry(settings: Settings) -> None:
         traces_sample_rate=settings.sentry_traces_sample_rate,
         integrations=[FlaskIntegration()],
         send_default_pii=False,
+        include_local_variables=False,  # frames would carry drivers' names and letters
         before_send=_scrub,
         shutdown_timeout=2,
     )

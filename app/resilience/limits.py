@@ -61,9 +61,10 @@ def init_app(app: Flask, redis_url: str, redis_breaker) -> None:
     def _ietf_headers(response):
         current = limiter.current_limit
         if current is not None:
-            name = current.limit.scope or "default"
-            window = current.limit.limit.get_expiry()
-            response.headers["RateLimit-Policy"] = f'"{name}";q={current.limit.limit.amount};w={window}'
+            # Flask-Limiter 4 keys a shared limit by its scope, the last key argument.
+            name = (current.request_args[-1] if current.request_args else "") or "default"
+            window = current.limit.get_expiry()
+            response.headers["RateLimit-Policy"] = f'"{name}";q={current.limit.amount};w={window}'
             reset_in = max(0, int(current.reset_at - time.time()))
             response.headers["RateLimit"] = f'"{name}";r={max(0, current.remaining)};t={reset_in}'
         return response
