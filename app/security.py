@@ -38,7 +38,9 @@ def configure(app: Flask, settings: Settings) -> None:
     def _refuse_malformed_forms():
         # A multipart part whose name cannot be parsed comes through as None, which
         # Flask-WTF's CSRF check would trip over; answer it as the bad request it is.
-        if request.method in ("POST", "PUT", "PATCH", "DELETE") and None in request.form:
+        # Only multipart is checked: parsing other bodies here would consume them before
+        # views that read the raw body (the RFC 8058 one-click unsubscribe) get to them.
+        if request.mimetype == "multipart/form-data" and None in request.form:
             abort(400, description="The form could not be read. Please try again.")
 
     csrf.init_app(app)  # after the check above, so it never sees such a form
