@@ -11,6 +11,12 @@ import os
 from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram,
                                generate_latest, multiprocess)
 
+# prometheus_client opens its per-process files as metrics are defined, so the directory
+# must exist before then: CLI processes (release command, job worker) do not run
+# gunicorn's on_starting hook that creates it for the web workers.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 REQUESTS = Counter("fct_http_requests_total", "HTTP requests by endpoint and status",
                    ["endpoint", "method", "status"])
 LATENCY = Histogram("fct_http_request_duration_seconds", "HTTP request latency by endpoint",
