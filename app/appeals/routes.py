@@ -13,11 +13,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.appeals import checkout_routes, letter_routes, photo_routes  # noqa: F401  (attach views)
-from app.appeals import finder, status as appeal_status
-from app.appeals.blueprint import NOT_FOUND, absolute_url, bp, render_page
+from app.appeals import status as appeal_status
+from app.appeals.blueprint import NOT_FOUND, bp, render_page
 from app.appeals.forms import FindForm, StartForm
 from app.appeals.service import FieldProblem, get_appeal, start_appeal
 from app.cities import registry
+from app.cities.citations import normalise
+from app.email.driver import send_appeal_link
 from app.errors import ServiceUnavailable
 from app.extensions import db
 from app.resilience.limits import limited
@@ -73,7 +75,7 @@ def status(public_id: str):
 def _find_key() -> str:
     """email_user counts per address and citation; hashed so no address sits in the limiter."""
     email = (request.form.get("email") or "").strip().lower()
-    citation = finder.normalize(request.form.get("citation_number") or "")
+    citation = normalise(request.form.get("citation_number") or "")
     return "find:" + hashlib.sha256(f"{email}|{citation}".encode()).hexdigest()[:32]
 
 
@@ -87,8 +89,7 @@ def find():
         return render_page("appeals/find.html", form=form, sent=False)
     if not form.validate():
         return render_page("appeals/find.html", 422, form=form, sent=False)
-    finder.email_links(form.citation_number.data, form.email.data,
-                       lambda public_id: absolute_url("appeals.status", public_id=public_id))
+    send_appeal_link(form.citation_number.data, form.email.data, base_url=request.host_url)
     # The same answer whether or not an appeal matched, so nobody can probe for appeals.
     return render_page("appeals/find.html", form=FindForm(formdata=None), sent=True)
 

@@ -10,10 +10,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from app.appeals.forms import MARKETING_WORDING_VERSION
-from app.appeals.notices import record_marketing_consent
 from app.cities import registry
 from app.extensions import db
-from app.models import Appeal, AppealStatus
+from app.models import Appeal, AppealStatus, ConsentAction
+from app.unsubscribe.consent import record_consent
 
 S = AppealStatus
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
@@ -96,7 +96,8 @@ def save_story(appeal: Appeal, data: dict, *, ip: str | None, user_agent: str | 
     appeal.plate = (data.get("plate") or "").upper() or None
     if data.get("marketing"):
         # Only a ticked box is recorded; an unticked one never withdraws an earlier consent.
-        record_marketing_consent(appeal.email, ip, user_agent, MARKETING_WORDING_VERSION)
+        record_consent(appeal.email, ConsentAction.GIVEN, "web_form", ip=ip,
+                       user_agent=user_agent, wording_version=MARKETING_WORDING_VERSION)
     db.session.commit()
 
 

@@ -1,1 +1,0 @@
-"""Benchmarks: the hardened app next to a bare Flask baseline, in one run (scripts/bench)."""
