@@ -21,6 +21,7 @@ from app.email.outbox import enqueue
 from app.extensions import db
 from app.models import Appeal, AppealStatus
 from app.webhooks.handlers.result import Alert, Result, ignored, processed, refused
+from app.appeals.service import format_price
 
 log = logging.getLogger(__name__)
 S = AppealStatus
@@ -145,13 +146,6 @@ def email_context(appeal: Appeal) -> dict:
         "driver_name": appeal.driver_name, "mail_class": appeal.mail_class,
         "amount_cents": cents, "currency": currency, "amount": format_price(cents, currency),
     }
-
-
-def format_price(cents: int, currency: str) -> str:
-    symbols = {"usd": "$", "cad": "CA$", "eur": "€", "gbp": "£"}
-    amount = f"{cents // 100:,}.{cents % 100:02d}"
-    symbol = symbols.get(currency.lower())
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency.upper()}"
 
 
 def appeal_url(public_id: str) -> str:
