@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from app.config import Settings
 from app.extensions import db
 from app.observability import metrics
-from app.resilience.breakers import guarded
+from app.resilience.circuit import calling
 
 log = logging.getLogger(__name__)
 _bypass_breaker: ContextVar[bool] = ContextVar("bypass_database_breaker", default=False)
@@ -53,7 +53,7 @@ def init_app(app: Flask) -> None:
     def _connect_through_breaker(dialect, conn_rec, cargs, cparams):
         if _bypass_breaker.get():
             return dialect.connect(*cargs, **cparams)
-        with guarded(breaker):
+        with calling(breaker):
             return dialect.connect(*cargs, **cparams)
 
     if engine.dialect.name == "sqlite":

@@ -67,8 +67,17 @@ def raise_alert(key: str, message: str, severity: str = "error", details: dict |
 
 
 def _persist_and_email(key: str, message: str, severity: str, details: dict) -> None:
-    """Best effort: the database may be the thing that is down."""
+    """Best effort: the database may be the thing that is down.
+
+    In a context of its own, so a fresh session: an alert raised in the middle of a request
+    must neither commit nor roll back the request's unfinished work.
+    """
     settings = current_app.extensions["settings"]
+    with current_app.app_context():
+        _store(key, message, severity, details, settings.admin_alert_email)
+
+
+def _store(key: str, message: str, severity: str, details: dict, alert_email: str) -> None:
     try:
         now = utcnow()
         row = db.session.execute(db.select(OperatorAlert).filter_by(key=key)).scalar_one_or_none()
@@ -78,9 +87,9 @@ def _persist_and_email(key: str, message: str, severity: str, details: dict) -> 
             db.session.add(row)
         row.count += 1
         row.last_at, row.message, row.severity = now, message, severity
-        if settings.admin_alert_email:
+        if alert_email:
             bucket = int(now.timestamp() // DEDUP_WINDOW_S)
-            enqueue(settings.admin_alert_email, "operator_alert",
+            enqueue(alert_email, "operator_alert",
                     {"key": key, "message": message, "severity": severity, "details": details},
                     idempotency_key=f"alert:{key}:{bucket}")
             row.notified_at = now

@@ -1,9 +1,8 @@
 """Circuit breakers on pybreaker, one per dependency, configured from Settings.
 
-`guard(name)` is how calls are protected. pybreaker's `CircuitBreaker.call()` holds the
-breaker's lock for the whole wrapped call, which serializes concurrent callers; its
-`calling()` context manager releases the lock before the body runs, so that is what we use.
-Each guarded call must carry its own timeout (the client's), the breaker only counts.
+`guard(name)` is how calls are protected (see app/resilience/circuit.py for why not
+pybreaker's `call()`). Each guarded call must carry its own timeout (the client's), the
+breaker only counts.
 
 With REDIS_URL the state lives in Redis (namespace per breaker) so every process sees the
 same open circuit; when Redis is unreachable the state falls back to process memory.
@@ -13,14 +12,13 @@ from __future__ import annotations
 import calendar
 import logging
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Iterator
 
 import pybreaker
 from flask import current_app
 
 from app.observability import alerts, metrics
+from app.resilience.circuit import after_transition, calling
 from app.resilience.shared_store import SharedStore
 
 log = logging.getLogger(__name__)
@@ -103,9 +101,10 @@ class BreakerListener(pybreaker.CircuitBreakerListener):
         log.warning("breaker state change", extra={"breaker": cb.name, "from": old, "to": new})
         metrics.BREAKER_TRANSITIONS.labels(breaker=cb.name, state=new).inc()
         if new == "open":
-            alerts.raise_alert(f"breaker-open:{cb.name}",
-                               f"Circuit breaker '{cb.name}' opened after repeated failures",
-                               severity="error")
+            # Not from here: pybreaker is mid-transition (see app/resilience/circuit.py).
+            after_transition(lambda: alerts.raise_alert(
+                f"breaker-open:{cb.name}",
+                f"Circuit breaker '{cb.name}' opened after repeated failures", severity="error"))
 
     def failure(self, cb, exc) -> None:
         metrics.BREAKER_FAILURES.labels(breaker=cb.name).inc()
@@ -151,16 +150,6 @@ class BreakerRegistry:
                 if self._breakers[n].current_state != pybreaker.STATE_CLOSED]
 
 
-@contextmanager
-def guarded(cb: pybreaker.CircuitBreaker) -> Iterator[None]:
-    """Run the body under `cb` without holding its lock for the body's duration.
-
-    Raises `pybreaker.CircuitBreakerError` at once while the circuit is open.
-    """
-    with cb.calling():
-        yield
-
-
 OpenCircuit = pybreaker.CircuitBreakerError
 
 
@@ -170,4 +159,4 @@ def registry() -> BreakerRegistry:
 
 def guard(name: str):
     """`with guard("stripe"): ...` — the app's breaker of that name, non-serializing."""
-    return guarded(registry()[name])
+    return calling(registry()[name])

@@ -15,6 +15,7 @@ import time
 import pybreaker
 from limits.storage import MemoryStorage, RedisStorage, Storage
 
+from app.resilience.circuit import calling
 from app.resilience.shared_store import REDIS_ERRORS
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class FailoverStorage(Storage):
         if self.redis is None or (key is not None and LOCAL_MARK in key):
             return getattr(self.memory, op)(*args, **kwargs)
         try:
-            with self.breaker.calling():
+            with calling(self.breaker):
                 return getattr(self.redis, op)(*args, **kwargs)
         except pybreaker.CircuitBreakerError:
             pass

@@ -13,6 +13,8 @@ from typing import Any, Callable, TypeVar
 import pybreaker
 import redis
 
+from app.resilience.circuit import calling
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -37,7 +39,7 @@ class SharedStore:
         if self.client is None:
             return fallback
         try:
-            with self.breaker.calling():
+            with calling(self.breaker):
                 return op(self.client)
         except pybreaker.CircuitBreakerError:
             return fallback

@@ -1,4 +1,5 @@
 """Circuit breakers: concurrency, shared state in Redis, and the database breaker via HTTP."""
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -99,3 +100,27 @@ def test_breaker_state_falls_back_to_memory_when_redis_is_down(app_factory):
     with pytest.raises(pybreaker.CircuitBreakerError):
         with app.app_context(), guard("deepseek"):
             pass
+
+
+def test_redis_breaker_opening_mid_request_alerts_once_and_keeps_the_request(app_factory, caplog):
+    # The alert for the redis breaker is raised while that breaker is changing state; the
+    # alert's own Redis call must not trip it again (it once recursed until the stack gave
+    # out), and storing the alert must not commit or discard the request's work.
+    from app.extensions import db
+    from app.models import Consent, EmailOutbox, OperatorAlert
+
+    app = app_factory(REDIS_URL="redis://127.0.0.1:1/0", ADMIN_ALERT_EMAIL="ops@example.com")
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        answers = [client.post("/api/unsubscribe", json={"email": f"d{n}@example.com"}).status_code
+                   for n in range(3)]
+    assert answers == [200, 200, 200]
+    changes = [r for r in caplog.records
+               if r.getMessage() == "breaker state change" and r.breaker == "redis"]
+    assert [(r.__dict__["from"], r.to) for r in changes] == [("closed", "open")]
+    assert not [r for r in caplog.records if "recursion" in str(r.__dict__.get("error", ""))]
+    with app.app_context():
+        alert = db.session.execute(db.select(OperatorAlert).filter_by(key="breaker-open:redis")).scalar_one()
+        assert alert.count == 1 and alert.notified_at is not None
+        assert db.session.query(EmailOutbox).filter_by(template="operator_alert").count() == 1
+        assert db.session.query(Consent).filter_by(marketing=False).count() == 3
