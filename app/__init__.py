@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
 
 def configure_logging(app: Flask, settings: Settings) -> None:
-    configure_json_logs("WARNING" if settings.app_env == "test" else "INFO")
+    configure_json_logs(settings.log_level.upper())
     init_sentry(settings)
     request_tracking.init_app(app)
 

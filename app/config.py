@@ -103,6 +103,7 @@ def _limit(env: Mapping[str, str], name: str, default: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     app_env: str = "development"
+    log_level: str = "info"
     instance_path: str = "instance"
     secret_key: str = ""
     secret_key_fallbacks: tuple[str, ...] = ()
@@ -212,6 +213,8 @@ class Settings:
 
         return cls(
             app_env=app_env,
+            log_level=_choice(env, "LOG_LEVEL", "warning" if app_env == "test" else "info",
+                              ("debug", "info", "warning", "error")),
             instance_path=str(instance),
             secret_key=env.get("SECRET_KEY", ""),
             secret_key_fallbacks=_list(env, "SECRET_KEY_FALLBACKS"),

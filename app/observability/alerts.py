@@ -23,7 +23,7 @@ from app.observability import metrics
 log = logging.getLogger(__name__)
 
 DEDUP_WINDOW_S = 3600
-_local_claims: dict[str, float] = {}
+_claims: dict[str, float] = {}  # outside any app
 _local_lock = threading.Lock()
 RECENT: deque = deque(maxlen=50)  # recent alerts of this process, for the dashboard
 
@@ -36,11 +36,13 @@ def _claim(key: str) -> bool:
                             fallback=None)
         if claimed is not None:
             return bool(claimed)
+    # Per app, not per module: each app (and each test's app) de-duplicates on its own.
+    claims = current_app.extensions.setdefault("alert_claims", {}) if has_app_context() else _claims
     now = time.monotonic()
     with _local_lock:
-        if now - _local_claims.get(key, -DEDUP_WINDOW_S - 1) < DEDUP_WINDOW_S:
+        if now - claims.get(key, -DEDUP_WINDOW_S - 1) < DEDUP_WINDOW_S:
             return False
-        _local_claims[key] = now
+        claims[key] = now
         return True
 
 

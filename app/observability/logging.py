@@ -56,8 +56,8 @@ def configure_logging(level: str = "INFO") -> None:
     handler = StdoutHandler()
     handler._fct = True  # type: ignore[attr-defined]
     handler.setFormatter(JsonFormatter(
-        "{asctime}{levelname}{name}{message}", style="{",
-        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        "{asctime}{levelname}{name}{process}{message}", style="{",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
     ))
     handler.addFilter(RequestContextFilter())
     root.addHandler(handler)

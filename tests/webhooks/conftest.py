@@ -3,17 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.observability import alerts
 from tests.webhooks.helpers import STRIPE_ENV
 from tests.webhooks.stripe_fake import FakeStripe
-
-
-@pytest.fixture(autouse=True)
-def _fresh_alert_claims():
-    """Alert de-duplication is per process; each test starts with no alert sent yet."""
-    alerts._local_claims.clear()
-    yield
-    alerts._local_claims.clear()
 
 
 @pytest.fixture
