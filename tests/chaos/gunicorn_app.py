@@ -1,7 +1,9 @@
 """The real app under gunicorn with several workers, for drills and benchmarks."""
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,7 +31,7 @@ class GunicornApp:
                     "SCHEDULER_MODE": "off", "INSTANCE_PATH": str(self.workdir / "instance"),
                     "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "prometheus"),
                     "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads),
-                    "BIND": f"127.0.0.1:{self.port}", **env}
+                    "BIND": f"127.0.0.1:{self.port}", "PYTHONUNBUFFERED": "1", **env}
         self.process: subprocess.Popen | None = None
         self.log = self.workdir / "gunicorn.log"
 
@@ -72,3 +74,28 @@ class GunicornApp:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def worker_pids(self) -> set[int]:
+        return {int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", self.log_text())}
+
+    def access_lines(self) -> list[dict]:
+        """The app's JSON access lines so far (LOG_LEVEL=info)."""
+        lines = []
+        for line in self.log_text().splitlines():
+            if line.startswith("{") and '"message": "request"' in line:
+                try:
+                    lines.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass  # the line is still being written
+        return lines
+
+    def warm_every_worker(self, path: str, attempts: int = 300) -> None:
+        """GET `path` on fresh connections until every worker has answered it with a 200
+        (what a worker keeps in its own memory, like the appeal snapshots, is then there)."""
+        for _ in range(attempts):
+            requests.get(self.url + path, headers={"Connection": "close"}, timeout=10)
+            served = {line["pid"] for line in self.access_lines()
+                      if line.get("path") == path and line.get("status") == 200}
+            if served >= self.worker_pids():
+                return
+        raise AssertionError(f"not every worker answered {path} in {attempts} requests")
