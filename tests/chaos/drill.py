@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import json
-import statistics
 import subprocess
 import sys
 import time
@@ -51,9 +50,14 @@ class Load:
         return self
 
     def stop(self) -> list[Answer]:
+        """Tell the load to stop now; returns every answer."""
         self.stop_file.touch()
+        return self.wait()
+
+    def wait(self) -> list[Answer]:
+        """Let the load run out by itself (duration or request budget); returns every answer."""
         if self.process is not None:
-            self.process.wait(timeout=self.spec["timeout_s"] + 30)
+            self.process.wait(timeout=self.spec["duration_s"] + self.spec["timeout_s"] + 30)
             assert self.process.returncode == 0, "the load process failed"
         return self.answers()
 
@@ -97,10 +101,6 @@ def summarize(title: str, answers: list[Answer], extra: dict[str, object] | None
         lines.append(f"{key}: {value}")
     print("\n".join(lines))
     return rows
-
-
-def median_ms(values: list[float]) -> float:
-    return statistics.median(values) * 1000 if values else 0.0
 
 
 class _Page:
