@@ -1,22 +1,14 @@
 """Checkout and success (§5.7, §5.8, §9): demo payments, Stripe down, webhook-recorded state."""
 import re
-import socket
 
 import pytest
 
 from app.extensions import db
 from app.models import Appeal, AppealStatus
 from tests.appeals.conftest import NO_LIMITS, load, ready_to_pay, start_appeal, token_for
+from tests.support.process import refused_url
 
 UNAVAILABLE = "Payments are temporarily unavailable — your appeal is saved"
-
-
-def dead_stripe_url() -> str:
-    """A loopback port with nothing listening: a Stripe API that is down."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def _pay(client, public_id, mail_class="standard", address="1 Market St\nSan Francisco, CA 94105"):
@@ -86,7 +78,7 @@ def test_bad_mail_class_is_422(web):
 @pytest.mark.both_databases
 def test_stripe_down_shows_payments_unavailable_and_keeps_the_appeal(app_factory):
     app = app_factory(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_x",
-                      STRIPE_PUBLISHABLE_KEY="pk_test_x", STRIPE_API_BASE=dead_stripe_url(), **NO_LIMITS)
+                      STRIPE_PUBLISHABLE_KEY="pk_test_x", STRIPE_API_BASE=refused_url(), **NO_LIMITS)
     client = app.test_client()
     public_id = ready_to_pay(client)
     for _attempt in range(4):  # the fourth finds the stripe breaker open: same friendly page

@@ -10,10 +10,10 @@ import pytest
 import requests
 
 from tests.appeals.conftest import NO_LIMITS, ready_to_pay, start_appeal, tell_story, token_for
-from tests.appeals.test_checkout import dead_stripe_url
 from tests.chaos.drill import HttpClient, Load, summarize, wait_until
 from tests.chaos.gunicorn_app import GunicornApp
 from tests.support.fixtures import fake_openai  # noqa: F401 (fixture)
+from tests.support.process import refused_url
 
 pytestmark = [pytest.mark.chaos, pytest.mark.postgres]
 
@@ -47,7 +47,7 @@ def test_hung_ai_and_refused_stripe_answer_at_once_once_the_breakers_open(
         "DEEPSEEK_API_KEY": "sk-local", "DEEPSEEK_BASE_URL": fake_openai.base_url,
         "DEEPSEEK_TIMEOUT_S": "1", "BREAKER_DEEPSEEK_FAIL_MAX": str(TRIPS),
         "STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_PUBLISHABLE_KEY": "pk_test_local",
-        "STRIPE_WEBHOOK_SECRET": "whsec_local", "STRIPE_API_BASE": dead_stripe_url(),
+        "STRIPE_WEBHOOK_SECRET": "whsec_local", "STRIPE_API_BASE": refused_url(),
         "BREAKER_STRIPE_FAIL_MAX": str(TRIPS),
     }, workers=2)
     web.start()

@@ -25,6 +25,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def refused_url() -> str:
+    """An http URL on a loopback port nothing listens on: a dependency refusing connections."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
 def tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
