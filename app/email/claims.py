@@ -35,13 +35,17 @@ def due(now: datetime):
 def claim(limit: int) -> tuple[list[Outgoing], int]:
     """Claim up to `limit` due messages and commit; returns (to send, suppressed count)."""
     now = utcnow()
-    picked = (select(EmailOutbox.id).where(due(now))
-              .order_by(EmailOutbox.next_attempt_at, EmailOutbox.id).limit(limit)
-              .with_for_update(skip_locked=True))  # rendered on PostgreSQL only
     try:
+        # Two statements, not UPDATE ... WHERE id IN (SELECT ... LIMIT): PostgreSQL may run
+        # such a subquery once per row and claim far more than `limit`. The picked rows stay
+        # locked until the commit; the UPDATE re-checks `due` for SQLite, which has no locks.
+        picked = db.session.execute(
+            select(EmailOutbox.id).where(due(now))
+            .order_by(EmailOutbox.next_attempt_at, EmailOutbox.id).limit(limit)
+            .with_for_update(skip_locked=True)).scalars().all()  # rendered on PostgreSQL only
         ids = db.session.execute(
             update(EmailOutbox)
-            .where(EmailOutbox.id.in_(picked.scalar_subquery()), due(now))
+            .where(EmailOutbox.id.in_(picked), due(now))
             .values(status=S.SENDING, lease_until=now + timedelta(seconds=LEASE_S),
                     attempts=EmailOutbox.attempts + 1, updated_at=now)
             .returning(EmailOutbox.id)

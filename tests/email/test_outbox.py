@@ -263,3 +263,18 @@ def test_starttls_is_required_when_configured_and_never_falls_back_to_plain_text
         assert server.wait_for_messages(1) and rows(app)[0].status == "sent"
     finally:
         server.stop()
+
+
+@pytest.mark.postgres
+def test_a_claim_takes_no_more_than_its_batch_on_a_fresh_postgresql_table(mail_app, backend):
+    # On a table PostgreSQL has not analysed yet, an UPDATE ... WHERE id IN (SELECT ... LIMIT n
+    # FOR UPDATE SKIP LOCKED) may run the subquery once per row and claim them all.
+    from app.email.claims import claim
+
+    app = mail_app()
+    queue(app, 500, prefix="batch")
+    with app.app_context():
+        batch, suppressed = claim(50)
+        assert (len(batch), suppressed) == (50, 0)
+        sending = db.session.query(EmailOutbox).filter_by(status="sending").count()
+    assert sending == 50
