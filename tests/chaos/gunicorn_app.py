@@ -19,8 +19,10 @@ VENV_BIN = Path(sys.executable).parent
 
 
 class GunicornApp:
-    def __init__(self, workdir: Path, env: dict[str, str], workers: int = 2, threads: int = 4):
+    def __init__(self, workdir: Path, env: dict[str, str], workers: int = 2, threads: int = 4,
+                 wsgi: str = "wsgi:app", migrate: bool = True):
         self.workdir = Path(workdir)
+        self.wsgi, self.migrate = wsgi, migrate
         self.port = free_port()
         self.env = {**os.environ, "APP_ENV": "test", "SECRET_KEY": "drill-secret",
                     "SCHEDULER_MODE": "off", "INSTANCE_PATH": str(self.workdir / "instance"),
@@ -40,10 +42,11 @@ class GunicornApp:
 
     def start(self, timeout_s: float = 30) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        upgrade = self.flask("db", "upgrade")
-        assert upgrade.returncode == 0, upgrade.stderr
+        if self.migrate:
+            upgrade = self.flask("db", "upgrade")
+            assert upgrade.returncode == 0, upgrade.stderr
         self.process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", self.wsgi],
             cwd=ROOT, env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + timeout_s
