@@ -7,8 +7,10 @@ means Stripe is up and said no, so it does not count against the breaker.
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Callable
+from urllib.parse import quote
 
 import sentry_sdk
 import stripe
@@ -79,13 +81,20 @@ class StripeGateway:
         return CheckoutSession(id=session["id"], url=session["url"])
 
     def retrieve_checkout_session(self, session_id: str) -> dict:
-        return self._call(lambda: self._client.v1.checkout.sessions.retrieve(session_id)).to_dict()
+        return self._retrieve("/v1/checkout/sessions", session_id)
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> dict:
-        return self._call(lambda: self._client.v1.payment_intents.retrieve(payment_intent_id)).to_dict()
+        return self._retrieve("/v1/payment_intents", payment_intent_id)
 
     def retrieve_charge(self, charge_id: str) -> dict:
-        return self._call(lambda: self._client.v1.charges.retrieve(charge_id)).to_dict()
+        return self._retrieve("/v1/charges", charge_id)
+
+    def _retrieve(self, collection: str, object_id: str) -> dict:
+        # The SDK's raw request (errors still raise the SDK's exceptions), read as plain
+        # JSON: building StripeObjects only to flatten them again with to_dict() took about
+        # a third of a webhook's ingest time.
+        url = f"{collection}/{quote(object_id, safe='')}"
+        return json.loads(self._call(lambda: self._client.raw_request("get", url)).body)
 
     @staticmethod
     def _retrying():
