@@ -14,6 +14,7 @@ import pybreaker
 from flask import Flask, current_app
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import Settings
 from app.extensions import db
@@ -66,6 +67,19 @@ def init_app(app: Flask) -> None:
             cursor.close()
 
     _track_pool(engine)
+
+    @app.teardown_appcontext
+    def _close_session_on_a_dead_connection(_exc):
+        # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse). When the
+        # server has just terminated the connection (a restart, a failover), the session's
+        # closing rollback raises after the response is made and the worker answers 500
+        # instead; the connection is gone either way, so forget it and keep the answer.
+        try:
+            db.session.remove()
+        except SQLAlchemyError as error:
+            log.warning("database session closed on a dead connection",
+                        extra={"error": type(error).__name__})
+            db.session.registry.clear()
 
 
 def _track_pool(engine: Engine) -> None:
