@@ -24,7 +24,7 @@ from flask import Flask
 from app import create_app
 from app.config import DEFAULT_LIMITS, Settings
 from app.extensions import db
-from tests.chaos.gunicorn_app import ROOT, VENV_BIN, GunicornApp
+from tests.chaos.gunicorn_app import GunicornApp
 from tests.support.servers import PostgresServer, RedisServer
 from tests.webhooks.stripe_fake import FakeStripe
 

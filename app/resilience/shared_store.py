@@ -8,7 +8,7 @@ so callers fall back to process memory. The `redis` breaker itself lives in proc
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, TypeVar
+from typing import Callable, TypeVar
 
 import pybreaker
 import redis
