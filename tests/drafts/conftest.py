@@ -44,7 +44,7 @@ def ai_app(app_factory, llm):
 
 
 def make_appeal(app, **values) -> str:
-    """Create an appeal directly with the models (the pages are another engineer's)."""
+    """Create an appeal directly with the models (these tests are about drafting, not the pages)."""
     fields = dict(city_slug="sf", citation_number="912345678", driver_name="Jane Driver",
                   email="jane@example.com", return_address="1 Main St\nSan Francisco, CA 94110",
                   story=STORY, violation_date=date.today() - timedelta(days=3), plate="7ABC123")

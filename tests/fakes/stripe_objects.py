@@ -1,7 +1,8 @@
 """Stripe-shaped objects for the fake Stripe API and for signed webhook events.
 
-Every object starts from Stripe's published fixture for its type
-(../shared/fixtures/stripe-fixtures3.json, `resources`) and only ids and the fields a test
+Every object starts from Stripe's published fixture for its type (stripe_fixtures.json,
+`resources`: `openapi/fixtures3.json` of Stripe's public stripe/openapi repository at
+commit f6c2a48f, kept here as published) and only ids and the fields a test
 cares about are overridden, so the app is tested against the real shapes. `StripeStore` is
 the "Stripe side": the objects Stripe would hold, which tests seed and change; the HTTP
 server in stripe_api.py serves it. `make_event` / `sign_event` build webhook deliveries
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import stripe
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "stripe-fixtures3.json"
+FIXTURES = Path(__file__).resolve().parent / "stripe_fixtures.json"
 PREFIX = {"checkout.session": "cs_test", "payment_intent": "pi", "charge": "ch", "refund": "re",
           "dispute": "dp", "event": "evt"}
 AMOUNT = 989

@@ -1,9 +1,8 @@
 """A small local Stripe API server for the webhook and payments tests.
 
-tests/fakes/stripe_api.py (another engineer's) was not there when these tests were
-written, so this stands in: a real HTTP server on a loopback port, spoken to by the real
-`stripe` SDK through STRIPE_API_BASE, answering with objects shaped like Stripe's
-published fixtures (../shared/fixtures/stripe-fixtures3.json). It can fail on demand
+A real HTTP server on a loopback port, spoken to by the real `stripe` SDK through
+STRIPE_API_BASE, answering with objects shaped like Stripe's published fixtures
+(tests/fakes/stripe_fixtures.json, through tests/fakes/stripe_objects.py). It can fail on demand
 (mode "error": every request 500; mode "hang": answers late; `fail_next(n)`: the next n
 requests 500) and be stopped
 and started again on the same port.
@@ -13,49 +12,21 @@ and started again on the same port.
 from __future__ import annotations
 
 import copy
-import functools
-import hashlib
-import hmac
 import itertools
 import json
 import secrets
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qsl
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "stripe-fixtures3.json"
+from tests.fakes.stripe_objects import fixture, make_event, sign_event  # noqa: F401 (re-exported)
+
 _counter = itertools.count(1)
-
-
-@functools.lru_cache(maxsize=1)
-def _resources() -> dict:
-    return json.loads(FIXTURES.read_text())["resources"]
-
-
-def fixture(kind: str) -> dict:
-    return copy.deepcopy(_resources()[kind])
 
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_test_{next(_counter):06d}{secrets.token_hex(6)}"
-
-
-def make_event(event_type: str, obj: dict, event_id: str | None = None) -> dict:
-    """A Stripe event around `obj`, shaped like the published `event` fixture."""
-    event = fixture("event")
-    event.update(id=event_id or new_id("evt"), type=event_type, created=int(time.time()),
-                 data={"object": copy.deepcopy(obj)})
-    return event
-
-
-def sign_event(payload: bytes | str, secret: str, timestamp: int | None = None) -> str:
-    """The Stripe-Signature header Stripe would send for `payload`."""
-    body = payload.decode() if isinstance(payload, bytes) else payload
-    ts = int(time.time()) if timestamp is None else timestamp
-    mac = hmac.new(secret.encode(), f"{ts}.{body}".encode(), hashlib.sha256).hexdigest()
-    return f"t={ts},v1={mac}"
 
 
 def _nested(form: list[tuple[str, str]]) -> dict:
