@@ -21,7 +21,7 @@ def requeue(message_id: int):
     admin_service.requeue(message_id)
     audit("requeue_email", message=message_id)
     flash("The message is queued again.", "info")
-    return redirect(url_for("admin.email.index", status=request.args.get("status", "dead")), code=303)
+    return _back_to_list()
 
 
 @bp.post("/<int:message_id>/discard")
@@ -30,4 +30,9 @@ def discard(message_id: int):
     admin_service.discard(message_id)
     audit("discard_email", message=message_id)
     flash("The message is discarded (kept for audit).", "info")
+    return _back_to_list()
+
+
+def _back_to_list():
+    """Back to the list the operator acted from (the same status filter)."""
     return redirect(url_for("admin.email.index", status=request.args.get("status", "dead")), code=303)

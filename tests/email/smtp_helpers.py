@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import threading
 
-from aiosmtpd.controller import Controller
-
 from tests.fakes.smtp_server import SMTPServer, _Handler
 
 
@@ -33,19 +31,9 @@ class _StoppingHandler(_Handler):
 
 
 class StoppableSMTPServer(SMTPServer):
+    handler_class = _StoppingHandler
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.stop_after: int | None = None
         self.on_data = None
-
-    def start(self) -> "StoppableSMTPServer":
-        if self._controller is None:
-            kwargs = {"tls_context": self._tls_context} if self._tls_context else {}
-            if self.auth:
-                kwargs.update(authenticator=self._authenticate, auth_required=self.auth_required,
-                              auth_require_tls=False)
-            controller = Controller(_StoppingHandler(self), hostname=self.host, port=self.port,
-                                    ready_timeout=10, server_hostname="localhost", **kwargs)
-            controller.start()
-            self._controller = controller
-        return self

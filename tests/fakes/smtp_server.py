@@ -42,8 +42,30 @@ class Received:
     raw: bytes
 
 
+class _Handler:
+    """aiosmtpd hooks; they run on the controller's event loop thread."""
+
+    def __init__(self, fake: SMTPServer):
+        self.fake = fake
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        verdict = self.fake._verdict("rcpt", address)
+        if verdict:
+            return verdict
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        verdict = self.fake._verdict("data")
+        if verdict:
+            return verdict
+        self.fake._record(envelope)
+        return "250 2.0.0 Message accepted for delivery"
+
+
 class SMTPServer:
     host = "127.0.0.1"
+    handler_class = _Handler  # the aiosmtpd hooks; a subclass may bring its own
 
     def __init__(self, *, port: int = 0, auth: tuple[str, str] | None = None,
                  auth_required: bool = False, starttls: bool = True):
@@ -68,7 +90,7 @@ class SMTPServer:
             if self.auth:
                 kwargs.update(authenticator=self._authenticate, auth_required=self.auth_required,
                               auth_require_tls=False)
-            controller = Controller(_Handler(self), hostname=self.host, port=self.port,
+            controller = Controller(self.handler_class(self), hostname=self.host, port=self.port,
                                     ready_timeout=10, server_hostname="localhost", **kwargs)
             controller.start()  # a new controller each time: a stopped one's loop is closed
             self._controller = controller
@@ -129,24 +151,3 @@ class SMTPServer:
         ok = (isinstance(auth_data, LoginPassword) and self.auth is not None
               and (auth_data.login.decode(), auth_data.password.decode()) == tuple(self.auth))
         return AuthResult(success=ok, handled=False)
-
-
-class _Handler:
-    """aiosmtpd hooks; they run on the controller's event loop thread."""
-
-    def __init__(self, fake: SMTPServer):
-        self.fake = fake
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        verdict = self.fake._verdict("rcpt", address)
-        if verdict:
-            return verdict
-        envelope.rcpt_tos.append(address)
-        return "250 2.1.5 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        verdict = self.fake._verdict("data")
-        if verdict:
-            return verdict
-        self.fake._record(envelope)
-        return "250 2.0.0 Message accepted for delivery"
