@@ -6,12 +6,26 @@ else reads `os.environ`. A bad value raises `ConfigError` naming the variable.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ENVIRONMENTS = ("development", "test", "production")
+DEV_PORT = 5000  # where scripts/dev serves; PORT overrides it
+MIN_SECRET_KEY_BYTES = 32  # 256 bits: session cookies, unsubscribe and demo tokens
+# gunicorn.conf.py's worker count when WEB_CONCURRENCY is unset; keep the two in step.
+DEFAULT_WEB_CONCURRENCY = 2
+# DATABASE_URL schemes -> the SQLAlchemy driver used; Fly and Heroku attach postgres://.
+DATABASE_SCHEMES = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+psycopg",
+                    "postgresql+psycopg": "postgresql+psycopg", "sqlite": "sqlite"}
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,30}$")
+HOST_NAME = re.compile(r"^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$")  # a leading dot: any subdomain
 
 # name -> (default limit string, scope description); RATELIMIT_<NAME> overrides.
 DEFAULT_LIMITS = {
@@ -25,6 +39,7 @@ DEFAULT_LIMITS = {
     "public": "100/minute",
     "unsubscribe": "10/minute",
     "admin_login": "5/minute",
+    "health_detailed": "60/minute",  # unauthenticated /health/detailed, per IP
 }
 
 # name -> (fail_max, reset timeout seconds); BREAKER_<NAME>_FAIL_MAX / _RESET_S override.
@@ -100,6 +115,87 @@ def _limit(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _database_url(env: Mapping[str, str], instance: Path) -> str:
+    """DATABASE_URL with the scheme rewritten for SQLAlchemy (postgres:// -> postgresql+psycopg://)."""
+    raw = env.get("DATABASE_URL") or f"sqlite:///{instance / 'fightcitytickets.db'}"
+    scheme, separator, rest = raw.partition("://")
+    driver = DATABASE_SCHEMES.get(scheme.lower())
+    if not separator or driver is None:
+        # At most the scheme is echoed: the rest of the URL may hold a password.
+        given = f", got {scheme}://…" if separator and SCHEME.match(scheme) else ""
+        raise ConfigError("DATABASE_URL must be a postgres://, postgresql://, "
+                          f"postgresql+psycopg:// or sqlite:/// URL{given}")
+    url = f"{driver}://{rest}"
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise ConfigError("DATABASE_URL could not be read as a database URL") from None
+    return url
+
+
+def _public_base_url(env: Mapping[str, str], production: bool) -> str:
+    """The only base of absolute links; never taken from a request (see app.urls)."""
+    raw = (env.get("PUBLIC_BASE_URL") or "").strip()
+    if not raw:
+        if production:
+            raise ConfigError("PUBLIC_BASE_URL must be set when APP_ENV=production "
+                              "(the address links in emails point to)")
+        return f"http://127.0.0.1:{_int(env, 'PORT', DEV_PORT, minimum=1)}"
+    parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+            or parts.fragment or "@" in parts.netloc):
+        raise ConfigError(f"PUBLIC_BASE_URL must be an address like https://fightcitytickets.com, "
+                          f"got {raw!r}")
+    if production and parts.scheme != "https":
+        raise ConfigError("PUBLIC_BASE_URL must start with https:// when APP_ENV=production: "
+                          "its links carry the key to an appeal")
+    return raw.rstrip("/")
+
+
+def _trusted_hosts(env: Mapping[str, str], production: bool, public_base_url: str) -> tuple[str, ...]:
+    """Host names requests may carry; () lets any through (development and test)."""
+    hosts = tuple(host.lower() for host in _list(env, "TRUSTED_HOSTS"))
+    for host in hosts:
+        if not HOST_NAME.match(host):
+            raise ConfigError(f"TRUSTED_HOSTS must list host names like fightcitytickets.com or "
+                              f".fly.dev (no scheme or port), got {host!r}")
+    if not hosts and production:
+        hosts = (urlsplit(public_base_url).hostname or "",)
+    return hosts
+
+
+def _secret_keys(env: Mapping[str, str], production: bool) -> tuple[str, tuple[str, ...]]:
+    """SECRET_KEY and its fallbacks; in production each must be long enough not to be guessed.
+
+    A fallback verifies sessions and unsubscribe tokens just as the current key does, so a
+    short one would be as easy a way to forge them.
+    """
+    key, fallbacks = env.get("SECRET_KEY", ""), _list(env, "SECRET_KEY_FALLBACKS")
+    if production:
+        hint = "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+            raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes when "
+                              f"APP_ENV=production ({hint})")
+        if any(len(old.encode()) < MIN_SECRET_KEY_BYTES for old in fallbacks):
+            raise ConfigError(f"SECRET_KEY_FALLBACKS: every key must be at least "
+                              f"{MIN_SECRET_KEY_BYTES} bytes when APP_ENV=production")
+    return key, fallbacks
+
+
+def _check_shared_limits(env: Mapping[str, str], production: bool) -> None:
+    """Limits kept in one worker's memory are multiplied by the workers: the operator login
+    limit would let WEB_CONCURRENCY times more guesses through. Production needs Redis then."""
+    workers = _int(env, "WEB_CONCURRENCY", DEFAULT_WEB_CONCURRENCY, minimum=1)
+    if production and workers > 1 and not env.get("REDIS_URL"):
+        raise ConfigError(f"REDIS_URL must be set when APP_ENV=production runs {workers} web "
+                          "workers (WEB_CONCURRENCY): rate limits need one shared store; "
+                          "or set WEB_CONCURRENCY=1")
+
+
 @dataclass(frozen=True)
 class Settings:
     app_env: str = "development"
@@ -150,7 +246,8 @@ class Settings:
     health_token: str = ""
     metrics_token: str = ""
     scheduler_mode: str = "embedded"
-    public_base_url: str = ""
+    public_base_url: str = f"http://127.0.0.1:{DEV_PORT}"
+    trusted_hosts: tuple[str, ...] = ()
     limits: dict[str, str] = field(default_factory=dict)
     breakers: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -198,11 +295,10 @@ class Settings:
         storage_backend = _choice(env, "STORAGE_BACKEND", "local", ("local", "s3"))
         if storage_backend == "s3" and not env.get("AWS_S3_BUCKET"):
             raise ConfigError("AWS_S3_BUCKET must be set when STORAGE_BACKEND=s3")
-        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'fightcitytickets.db'}"
-        if not database_url.startswith(("sqlite", "postgresql")):
-            raise ConfigError(f"DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
-        if database_url.startswith("postgres://") or database_url.startswith("postgresql://"):
-            database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+        database_url = _database_url(env, instance)
+        secret_key, secret_key_fallbacks = _secret_keys(env, production)
+        public_base_url = _public_base_url(env, production)
+        _check_shared_limits(env, production)
 
         breakers = {}
         for name, (fail_max, reset_s) in DEFAULT_BREAKERS.items():
@@ -216,8 +312,8 @@ class Settings:
             log_level=_choice(env, "LOG_LEVEL", "warning" if app_env == "test" else "info",
                               ("debug", "info", "warning", "error")),
             instance_path=str(instance),
-            secret_key=env.get("SECRET_KEY", ""),
-            secret_key_fallbacks=_list(env, "SECRET_KEY_FALLBACKS"),
+            secret_key=secret_key,
+            secret_key_fallbacks=secret_key_fallbacks,
             database_url=database_url,
             db_pool_size=_int(env, "DB_POOL_SIZE", 5, minimum=1),
             db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 5),
@@ -262,7 +358,8 @@ class Settings:
             metrics_token=env.get("METRICS_TOKEN", ""),
             scheduler_mode=_choice(env, "SCHEDULER_MODE", "off" if production else "embedded",
                                    ("embedded", "off")),
-            public_base_url=(env.get("PUBLIC_BASE_URL") or "").rstrip("/"),
+            public_base_url=public_base_url,
+            trusted_hosts=_trusted_hosts(env, production, public_base_url),
             limits={name: _limit(env, name, default) for name, default in DEFAULT_LIMITS.items()},
             breakers=breakers,
         )

@@ -1,9 +1,10 @@
-"""Security baseline: proxy handling, cookies, headers, CORS and upload size (§13)."""
+"""Security baseline: proxy handling, trusted hosts, cookies, headers, CORS and upload size (§13)."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 from flask import Flask, abort, request
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Settings
@@ -17,14 +18,16 @@ MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # one 5 MB photo plus form overhead; check
 
 def configure(app: Flask, settings: Settings) -> None:
     if settings.trusted_proxy_count:
-        # Trust exactly N proxies: the client IP is the Nth address from the right.
+        # Trust exactly N proxies: the client IP is the Nth address from the right. Never
+        # X-Forwarded-Host: the host is the client's to choose, and nothing here needs it
+        # (links are built from PUBLIC_BASE_URL, see app.urls).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_count,
-                                x_proto=settings.trusted_proxy_count,
-                                x_host=settings.trusted_proxy_count)
+                                x_proto=settings.trusted_proxy_count, x_host=0)
     secure = settings.is_production
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SECRET_KEY_FALLBACKS=list(settings.secret_key_fallbacks),
+        TRUSTED_HOSTS=list(settings.trusted_hosts) or None,  # None: any host
         SESSION_COOKIE_SECURE=secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -34,6 +37,18 @@ def configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None if not secure else 4 * 3600,
         WTF_CSRF_SSL_STRICT=secure,
     )
+    @app.before_request
+    def _refuse_untrusted_host():
+        # Flask checks TRUSTED_HOSTS while routing but raises only after every before_request
+        # hook has run; reading the host here stops the request before CSRF, limits or
+        # sessions look at it.
+        request.host  # noqa: B018  (raises SecurityError for an untrusted host)
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(_exc):
+        # Plain text: the branded error page builds URLs, and this request has no URL adapter.
+        return "Unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
     @app.before_request
     def _refuse_malformed_forms():
         # A multipart part whose name cannot be parsed comes through as None, which

@@ -5,8 +5,7 @@ that all attach to this one blueprint, so every endpoint is `appeals.<name>`.
 """
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, g, make_response, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, g, make_response, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.appeals.photos import MAX_POST_BYTES
@@ -29,15 +28,6 @@ def load_appeal(public_id: str) -> Appeal:
         abort(404, description=NOT_FOUND)
     g.city_slug = appeal.city_slug
     return appeal
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """For links that leave the site (Stripe's return, emails): PUBLIC_BASE_URL wins over
-    the request's Host header, which a client controls."""
-    base = current_app.extensions["settings"].public_base_url
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def render_page(template: str, status: int = 200, **context):

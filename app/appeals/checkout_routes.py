@@ -6,13 +6,14 @@ import logging
 
 from flask import current_app, flash, redirect, request, url_for
 
-from app.appeals.blueprint import absolute_url, bp, load_appeal, render_page
+from app.appeals.blueprint import bp, load_appeal, render_page
 from app.appeals.forms import CheckoutForm
 from app.appeals.service import (format_price, is_locked, prepare_checkout, record_checkout_session)
 from app.cities import registry
 from app.integrations.payments import PaymentsUnavailable
 from app.models import AppealStatus
 from app.resilience.limits import limited
+from app.urls import absolute_url
 
 log = logging.getLogger(__name__)
 S = AppealStatus

@@ -89,7 +89,7 @@ def find():
         return render_page("appeals/find.html", form=form, sent=False)
     if not form.validate():
         return render_page("appeals/find.html", 422, form=form, sent=False)
-    send_appeal_link(form.citation_number.data, form.email.data, base_url=request.host_url)
+    send_appeal_link(form.citation_number.data, form.email.data)  # links from PUBLIC_BASE_URL
     # The same answer whether or not an appeal matched, so nobody can probe for appeals.
     return render_page("appeals/find.html", form=FindForm(formdata=None), sent=True)
 

@@ -6,12 +6,12 @@ import logging
 
 from sqlalchemy import select, update
 
-from app.email.links import base_url
 from app.email.sender import breaker_waiting
 from app.extensions import db
 from app.models import EmailOutbox, OutboxStatus
 from app.models.base import utcnow
 from app.observability.alerts import raise_alert
+from app.urls import base_url
 
 log = logging.getLogger(__name__)
 MAX_REQUEUES = 2

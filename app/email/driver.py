@@ -11,10 +11,10 @@ import time
 from sqlalchemy import func, select
 
 from app.cities.citations import normalise
-from app.email.links import absolute
 from app.email.outbox import enqueue
 from app.extensions import db
 from app.models import Appeal, AppealStatus
+from app.urls import absolute_url
 from app.webhooks.handlers.appeal_payments import email_context
 
 WINDOW_S = 600
@@ -26,7 +26,7 @@ def _window() -> int:
     return int(time.time() // WINDOW_S)
 
 
-def send_appeal_link(citation_number: str, email: str, base_url: str | None = None) -> int:
+def send_appeal_link(citation_number: str, email: str) -> int:
     """Queue the link of each appeal matching the citation and address, and commit.
 
     Returns how many matched; the caller must not show it (nobody may probe for appeals).
@@ -40,7 +40,7 @@ def send_appeal_link(citation_number: str, email: str, base_url: str | None = No
         .order_by(Appeal.created_at.desc()).limit(MAX_MATCHES)).scalars().all()
     for appeal in appeals:
         enqueue(appeal.email, "appeal_link",
-                {"appeal_url": absolute("appeals.status", base_url, public_id=appeal.public_id),
+                {"appeal_url": absolute_url("appeals.status", public_id=appeal.public_id),
                  "citation_number": appeal.citation_number, "driver_name": appeal.driver_name},
                 idempotency_key=f"appeal-link:{appeal.id}:{_window()}", appeal_id=appeal.id)
     db.session.commit()
@@ -52,7 +52,7 @@ def resend_receipt(appeal: Appeal) -> bool:
     if appeal.status not in RECEIPT_STATUSES or not appeal.email:
         return False
     context = email_context(appeal)  # the same receipt the payment webhook queues
-    context["appeal_url"] = absolute("appeals.status", public_id=appeal.public_id)
+    context["appeal_url"] = absolute_url("appeals.status", public_id=appeal.public_id)
     enqueue(appeal.email, "receipt", context,
             idempotency_key=f"receipt-resend:{appeal.id}:{_window()}", appeal_id=appeal.id)
     db.session.commit()

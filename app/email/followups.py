@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import and_, exists, select
 
-from app.email.links import absolute
 from app.email.outbox import enqueue
 from app.email.upsert import insert_ignoring_conflicts
 from app.extensions import db
 from app.models import Appeal, AppealStatus, FollowupEvent
 from app.models.base import as_utc, utcnow
 from app.unsubscribe.consent import FOLLOWUP
+from app.urls import absolute_url
 
 SCHEDULE = ((1, 14), (2, 30))  # (followup number, days after mailing)
 BATCH = 500
@@ -65,5 +65,5 @@ def queue_due() -> int:
 def _context(appeal: Appeal) -> dict:
     mailed = as_utc(appeal.mailed_at)
     return {"driver_name": appeal.driver_name, "citation_number": appeal.citation_number,
-            "appeal_url": absolute("appeals.status", public_id=appeal.public_id),
+            "appeal_url": absolute_url("appeals.status", public_id=appeal.public_id),
             "mailed_on": f"{mailed:%B} {mailed.day}, {mailed.year}" if mailed else ""}

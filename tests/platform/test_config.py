@@ -3,9 +3,10 @@ import pytest
 
 from app.config import ConfigError, Settings
 
-PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": "k", "DATABASE_URL": "postgresql://u@h/db",
+PRODUCTION = {"APP_ENV": "production", "SECRET_KEY": "k" * 32, "DATABASE_URL": "postgresql://u@h/db",
               "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_PUBLISHABLE_KEY": "pk_live_x",
-              "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+              "STRIPE_WEBHOOK_SECRET": "whsec_x", "PUBLIC_BASE_URL": "https://fightcitytickets.test",
+              "REDIS_URL": "redis://127.0.0.1:6379/0"}
 
 
 def test_embedded_default_needs_no_variables(tmp_path):
@@ -22,7 +23,8 @@ def test_embedded_default_needs_no_variables(tmp_path):
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY",
-                                     "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"])
+                                     "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
+                                     "PUBLIC_BASE_URL"])
 def test_production_refuses_to_start_without_required_variable(missing, tmp_path):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
     with pytest.raises(ConfigError, match=missing):

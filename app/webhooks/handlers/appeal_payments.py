@@ -15,13 +15,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, request
-
 from app.email.outbox import enqueue
 from app.extensions import db
 from app.models import Appeal, AppealStatus
 from app.webhooks.handlers.result import Alert, Result, ignored, processed, refused
 from app.appeals.service import format_price
+from app.urls import absolute_url
 
 log = logging.getLogger(__name__)
 S = AppealStatus
@@ -149,9 +148,5 @@ def email_context(appeal: Appeal) -> dict:
 
 
 def appeal_url(public_id: str) -> str:
-    """Absolute when we know our address (PUBLIC_BASE_URL, or the request's host)."""
-    path = current_app.url_map.bind("localhost").build("appeals.status", {"public_id": public_id})
-    base = current_app.extensions["settings"].public_base_url
-    if not base and has_request_context():
-        base = request.host_url.rstrip("/")
-    return base + path
+    """The appeal page on PUBLIC_BASE_URL, never on the host a request came with."""
+    return absolute_url("appeals.status", public_id=public_id)
