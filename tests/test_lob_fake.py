@@ -176,6 +176,20 @@ def test_a_lost_answer_leaves_the_letter_made_and_a_retry_with_the_key_returns_i
     assert lob.letter_count() == 3  # without a key the retry prints a second letter
 
 
+def test_a_slow_lob_makes_the_letter_after_the_client_gave_up(lob, letters):
+    lob.mode = "hang"
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+        letters.create(appeal_letter(), idempotency_key="appeal-F6-v1", _request_timeout=(1, 0.3))
+    assert lob.letter_count() == 0
+    lob.mode = "ok"  # the held request is carried out now, its answer goes nowhere
+    deadline = time.monotonic() + 5
+    while lob.letter_count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert lob.letter_count() == 1
+    assert letters.create(appeal_letter(), idempotency_key="appeal-F6-v1").id == lob.letters_created[0]["id"]
+    assert lob.letter_count() == 1
+
+
 def test_sdk_default_configuration_retries_inside_urllib3(lob):
     config = lob_python.Configuration(host=lob.api_base, username=KEY)  # retries left as shipped
     with lob_python.ApiClient(config) as client:

@@ -14,7 +14,9 @@ once is a 422. Shapes and checks come from lob_objects / lob_requests.
 Failure modes: those of FakeHTTPServer ("error" 500, "rate_limit" 429 with Retry-After,
 "hang", fail_next, stop/start) plus `drop_after_create(n)`: the next n letter creations are
 carried out and then the connection is closed with no answer, the lost-answer case a retry
-with the same idempotency key must survive. An undeliverable `to` address gets Lob's 422
+with the same idempotency key must survive. A request held by "hang" and released by a
+change of mode is carried out late (a slow Lob: the letter exists, the client had given
+up); stop() drops it unanswered instead. An undeliverable `to` address gets Lob's 422
 (see lob_requests). Letters persist across a restart, like Lob's.
 """
 from __future__ import annotations
