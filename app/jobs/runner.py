@@ -1,13 +1,14 @@
 """Running jobs: one run with its lock and record, and the APScheduler set-up.
 
-`SCHEDULER_MODE=embedded` starts a BackgroundScheduler beside the web app (wsgi.py);
-`flask jobs run` runs a BlockingScheduler in its own process. Runs coalesce, never overlap
+`SCHEDULER_MODE=embedded` starts a BackgroundScheduler beside the web app when it serves its
+first request (wsgi.py); `flask jobs run` runs a BlockingScheduler in its own process. Runs coalesce, never overlap
 in a process (max_instances=1) and, through `job_lock`, never overlap across instances.
 """
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -97,10 +98,23 @@ def _first_run():
     return utcnow() + timedelta(seconds=random.uniform(1, START_JITTER_S))
 
 
-def start_embedded(app: Flask) -> BaseScheduler | None:
+def start_embedded_when_serving(app: Flask) -> None:
+    """In embedded mode, start the scheduler with the first request this process serves.
+
+    wsgi.py is also what every `flask` command loads (`flask --app wsgi:app admin ...`,
+    the release's `flask db upgrade`, the `flask jobs run` worker): starting at import would
+    run jobs inside each of them. Only a web process (gunicorn, `flask run`) serves requests.
+    """
     if app.extensions["settings"].scheduler_mode != "embedded":
-        return None
-    scheduler = build_scheduler(app, blocking=False)
-    scheduler.start()
-    app.extensions["scheduler"] = scheduler
-    return scheduler
+        return
+    starting = threading.Lock()
+
+    @app.before_request
+    def _start_scheduler() -> None:
+        if "scheduler" in app.extensions:
+            return
+        with starting:  # the first requests may arrive together on several threads
+            if "scheduler" not in app.extensions:
+                scheduler = build_scheduler(app, blocking=False)
+                scheduler.start()
+                app.extensions["scheduler"] = scheduler
