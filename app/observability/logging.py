@@ -1,7 +1,9 @@
-"""JSON log lines carrying the request id, with email addresses masked.
+"""JSON log lines carrying the request id, with email addresses and credentials masked.
 
 python-json-logger formats; a filter adds the request context and masks addresses in the
-message and extras so no log line carries a full email address.
+message and extras so no log line carries a full email address. The path of a request keeps
+its shape but not the secrets in it: an appeal's id is the only key to that appeal, an
+unsubscribe token acts for its address, a demo checkout id pays for an appeal.
 """
 from __future__ import annotations
 
@@ -15,10 +17,21 @@ from pythonjsonlogger.json import JsonFormatter
 # Staff addresses are not personal data of drivers; operator actions name their operator.
 UNMASKED_FIELDS = frozenset({"msg", "message", "operator"})
 EMAIL_RE = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+# The segment after each of these prefixes is a credential (or an address); /appeals/find is not.
+SECRET_SEGMENT_RE = re.compile(
+    r"^(/(?:admin/)?appeals/(?!find(?:/|$))|/unsubscribe/|/api/unsubscribe/status/"
+    r"|/webhooks/demo/checkout/)[^/]+")
+SECRET_FIELDS = frozenset({"public_id", "appeal", "token"})  # extras that carry those ids
+MASK = "***"
 
 
 def mask_email(text: str) -> str:
     return EMAIL_RE.sub(r"\1***@\2", text)
+
+
+def mask_path(path: str) -> str:
+    """`/appeals/<id>/photos` -> `/appeals/***/photos`; other paths unchanged."""
+    return SECRET_SEGMENT_RE.sub(rf"\g<1>{MASK}", path)
 
 
 class RequestContextFilter(logging.Filter):
@@ -26,11 +39,13 @@ class RequestContextFilter(logging.Filter):
         if has_request_context():
             record.request_id = getattr(g, "request_id", None)
             record.method = request.method
-            record.path = request.path
+            record.path = mask_path(request.path)
         if isinstance(record.msg, str):
             record.msg = mask_email(record.msg)
         for key, value in list(record.__dict__.items()):
-            if isinstance(value, str) and "@" in value and key not in UNMASKED_FIELDS:
+            if key in SECRET_FIELDS and isinstance(value, str):
+                setattr(record, key, MASK)
+            elif isinstance(value, str) and "@" in value and key not in UNMASKED_FIELDS:
                 setattr(record, key, mask_email(value))
         return True
 

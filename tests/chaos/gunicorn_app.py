@@ -90,10 +90,13 @@ class GunicornApp:
     def warm_every_worker(self, path: str, attempts: int = 300) -> None:
         """GET `path` on fresh connections until every worker has answered it with a 200
         (what a worker keeps in its own memory, like the appeal snapshots, is then there)."""
-        for _ in range(attempts):
-            requests.get(self.url + path, headers={"Connection": "close"}, timeout=10)
+        # Matched by request id: the logged path hides the appeal id it may carry.
+        marker = f"warm-{time.monotonic_ns()}-"
+        for attempt in range(attempts):
+            requests.get(self.url + path, timeout=10,
+                         headers={"Connection": "close", "X-Request-ID": f"{marker}{attempt}"})
             served = {line["pid"] for line in self.access_lines()
-                      if line.get("path") == path and line.get("status") == 200}
+                      if str(line.get("request_id")).startswith(marker) and line.get("status") == 200}
             if served >= self.worker_pids():
                 return
         raise AssertionError(f"not every worker answered {path} in {attempts} requests")
