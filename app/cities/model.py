@@ -53,13 +53,25 @@ class Agency:
         return any(pattern.fullmatch(number) for pattern in self.compiled)
 
 
+# How a city can be contested (a data file lists the ones its sources give):
+MAIL = "mail"  # a letter we can print and mail for the driver
+MAIL_WITH_ORIGINAL_TICKET = "mail_with_original_ticket"  # the city wants the paper ticket itself
+ONLINE, IN_PERSON = "online", "in_person"
+HEARING_REQUEST_FIRST = "hearing_request_first"  # a hearing is requested first; no decision on paper
+CONTEST_METHODS = (MAIL, MAIL_WITH_ORIGINAL_TICKET, ONLINE, IN_PERSON, HEARING_REQUEST_FIRST)
+# When a mailed letter counts: its postmark, or the day the office receives it.
+DEADLINE_RULES = ("postmark", "receipt")
+
+
 @dataclass(frozen=True)
 class City:
     slug: str
     name: str
     timezone: str
-    deadline_days: int
+    # Days from the violation to contest it; None where no fixed deadline was found.
+    deadline_days: int | None
     agencies: tuple[Agency, ...]
+    # The confirmed mailing address only: an unconfirmed one is described in address_note.
     appeal_address: Address | None
     address_note: str | None
     phone: str | None
@@ -69,7 +81,46 @@ class City:
     sources: tuple[dict, ...]
     checked_on: date
     unverified: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
+    process_notes: tuple[str, ...] = ()
+    contest_methods: tuple[str, ...] = (MAIL,)
+    deadline_rule: str = "receipt"
+    # A second window counted from a notice the city mails later (e.g. a delinquency notice).
+    notice_deadline_days: int | None = None
+    notice_name: str | None = None
+    in_person_place: str | None = None
+
+    @property
+    def mail_address(self) -> Address | None:
+        return self.appeal_address
+
+    @property
+    def can_mail(self) -> bool:
+        """True when a letter we mail is a way to contest here and the address is confirmed."""
+        return MAIL in self.contest_methods and self.appeal_address is not None
+
+    @property
+    def needs_original_ticket(self) -> bool:
+        return MAIL_WITH_ORIGINAL_TICKET in self.contest_methods
+
+    @property
+    def hearing_request_first(self) -> bool:
+        return HEARING_REQUEST_FIRST in self.contest_methods
+
+    @property
+    def online_url(self) -> str | None:
+        return self.online_appeal_url if ONLINE in self.contest_methods else None
+
+    @property
+    def in_person(self) -> bool:
+        return IN_PERSON in self.contest_methods
+
+    @property
+    def example_citation(self) -> str:
+        """The number shown to this city's drivers as an example (never another city's)."""
+        return self.agencies[0].examples[0]
+
+    def is_verified(self, fact: str) -> bool:
+        return fact not in self.unverified
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.timezone)).date()

@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from app.cities.model import City
+from app.cities.model import Address, City
 
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=60"
 FALLBACK_DETAIL = "We don't have that city yet, so these are San Francisco's details."
@@ -42,30 +42,46 @@ def entry(payload: dict) -> PublicEntry:
 
 
 def city_payload(city: City, fallback: bool = False) -> dict:
-    address = city.appeal_address
+    address = _address(city.appeal_address)
     payload = {
         "slug": city.slug,
         "name": city.name,
         "timezone": city.timezone,
+        "contest_methods": list(city.contest_methods),
+        "can_mail": city.can_mail,
         "deadline_days": city.deadline_days,
+        "notice_deadline_days": city.notice_deadline_days,
+        "notice_name": city.notice_name,
+        "deadline_rule": city.deadline_rule,
         "agencies": [{"name": a.name, "patterns": list(a.patterns), "examples": list(a.examples),
                       "known_format": a.known_format} for a in city.agencies],
-        "appeal_address": None if address is None else {
-            "department": address.department, "attention": address.attention, "street": address.street,
-            "city": address.city, "state": address.state, "zip": address.zip},
+        "example_citation": city.example_citation,
+        "mail_address": address,  # null unless confirmed by an official source
+        "appeal_address": address,  # the earlier name of mail_address, kept for existing clients
         "address_note": city.address_note,
         "phone": city.phone,
+        "online_url": city.online_url,
         "online_appeal_url": city.online_appeal_url,
+        "in_person_place": city.in_person_place,
         "theme": dict(city.theme),
-        "sources": [dict(s) for s in city.sources],
+        "sources": [{"fact": fact, "url": s["url"], "confidence": s["confidence"], "title": s["title"]}
+                    for s in city.sources for fact in s["facts"]],
         "checked_on": city.checked_on.isoformat(),
         "unverified": list(city.unverified),
-        "notes": list(city.notes),
+        "process_notes": list(city.process_notes),
+        "notes": list(city.process_notes),  # the earlier name of process_notes
         "fallback": fallback,
     }
     if fallback:
         payload["detail"] = FALLBACK_DETAIL
     return payload
+
+
+def _address(address: Address | None) -> dict | None:
+    if address is None:
+        return None
+    return {"department": address.department, "attention": address.attention, "street": address.street,
+            "city": address.city, "state": address.state, "zip": address.zip}
 
 
 def theme_payload(city: City, fallback: bool = False) -> dict:
@@ -75,6 +91,7 @@ def theme_payload(city: City, fallback: bool = False) -> dict:
 def listing_payload(cities: list[City], default_slug: str) -> dict:
     return {"default": default_slug, "cities": [
         {"slug": c.slug, "name": c.name, "timezone": c.timezone, "deadline_days": c.deadline_days,
+         "contest_methods": list(c.contest_methods), "can_mail": c.can_mail,
          "theme": dict(c.theme), "url": f"/api/public/cities/{c.slug}"} for c in cities]}
 
 

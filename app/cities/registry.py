@@ -82,12 +82,16 @@ def all() -> list[City]:  # noqa: A001 - the interface's name: registry.all()
 
 
 def check_citation(slug: str | None, raw_number: str | None, violation_date: date | None,
-                   today: date | None = None) -> CitationCheck:
-    """Check a number for the chosen city and its deadline (today: in the city's timezone)."""
+                   today: date | None = None, notice_date: date | None = None) -> CitationCheck:
+    """Check a number for the chosen city and its deadline (today: in the city's timezone).
+
+    `notice_date`: the date on a later notice (e.g. a delinquency notice), for cities that
+    accept an appeal within a window counted from it.
+    """
     snap = snapshot()
     city, _ = _resolve(snap, slug)
     return citations.check(city, snap.ordered, raw_number, violation_date,
-                           today if today is not None else city.today())
+                           today if today is not None else city.today(), notice_date=notice_date)
 
 
 def public_listing() -> public.PublicEntry:

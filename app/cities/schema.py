@@ -1,9 +1,12 @@
 """Validation of a city data file: every problem is collected, then reported at once.
 
 A file is accepted only when its patterns compile and fully match their own examples, its
-address is complete or explicitly unconfirmed (null with an `address_note`), its deadline is
-positive, its timezone exists, its colours are valid hex with readable contrast and its
-letter template uses known placeholders and none of the wording the service never uses.
+address is complete and confirmed by an official source or explicitly unconfirmed (null with
+an `address_note`), its deadlines are positive (or null where no fixed deadline exists), its
+contest methods, online and in-person facts agree, every source has a URL and a confidence,
+every unsourced fact is listed as unverified, its timezone exists, its colours are valid hex
+with readable contrast and its letter template uses known placeholders and none of the
+wording the service never uses.
 """
 from __future__ import annotations
 
@@ -11,13 +14,16 @@ import re
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.cities.model import City
+from app.cities import facts
 from app.cities import validators as v
+from app.cities.model import City
 from app.cities.validators import FIELDS
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?$")
 URL = re.compile(r"^https://[^\s]+$")
-REQUIRED = FIELDS - {"notes", "unverified", "phone", "online_appeal_url", "address_note"}
+OPTIONAL = {"notice_deadline_days", "notice_name", "address_note", "phone", "online_appeal_url",
+            "in_person_place", "unverified", "process_notes"}
+REQUIRED = FIELDS - OPTIONAL
 
 
 class CityConfigError(ValueError):
@@ -45,34 +51,40 @@ def parse_city(data: object, expected_slug: str | None = None) -> City:
         problems.append(f"slug {slug!r} does not match the file name {expected_slug!r}")
     name = _text(data, "name", problems)
     timezone = _timezone(data.get("timezone"), problems)
-    deadline = data.get("deadline_days")
-    if not isinstance(deadline, int) or isinstance(deadline, bool) or not 0 < deadline <= 365:
-        problems.append("deadline_days must be a whole number of days between 1 and 365")
+    deadline = facts.days(data.get("deadline_days"), "deadline_days", problems, optional=True)
+    notice_days = facts.days(data.get("notice_deadline_days"), "notice_deadline_days", problems, optional=True)
+    notice_name = _optional_text(data, "notice_name", problems)
+    rule = facts.deadline_rule(data.get("deadline_rule"), problems)
+    contest = facts.methods(data.get("contest_methods"), problems)
     agencies = v.agencies(data.get("agencies"), problems)
     address = v.address(data.get("appeal_address"), problems)
     address_note = _optional_text(data, "address_note", problems)
     phone = _optional_text(data, "phone", problems)
+    in_person_place = _optional_text(data, "in_person_place", problems)
     if address is None and not address_note:
         problems.append("appeal_address is null, so address_note must say how to confirm it")
     url = data.get("online_appeal_url")
     if url is not None and not (isinstance(url, str) and URL.match(url)):
         problems.append("online_appeal_url must be an https:// URL or null")
+    facts.consistency(data, contest, problems)
     template = v.template(data.get("letter_template"), problems)
     theme = v.theme(data.get("theme"), problems)
-    sources = v.sources(data.get("sources"), problems)
+    sources = facts.sources(data.get("sources"), FIELDS, problems)
     checked_on = _date(data.get("checked_on"), problems)
     unverified = v.string_list(data.get("unverified", []), "unverified", problems)
     for field_name in unverified:
         if field_name not in FIELDS:
             problems.append(f"unverified names an unknown field {field_name!r}")
-    notes = v.string_list(data.get("notes", []), "notes", problems)
+    facts.verification(data, sources, unverified, problems)
+    notes = v.string_list(data.get("process_notes", []), "process_notes", problems)
     if problems:
         raise CityConfigError(problems)
     return City(slug=slug, name=name, timezone=timezone, deadline_days=deadline, agencies=agencies,
-                appeal_address=address, address_note=address_note,
-                phone=phone, online_appeal_url=url,
+                appeal_address=address, address_note=address_note, phone=phone, online_appeal_url=url,
                 letter_template=template, theme=theme, sources=sources, checked_on=checked_on,
-                unverified=tuple(unverified), notes=tuple(notes))
+                unverified=tuple(unverified), process_notes=tuple(notes), contest_methods=contest,
+                deadline_rule=rule, notice_deadline_days=notice_days, notice_name=notice_name,
+                in_person_place=in_person_place)
 
 
 def _text(data: dict, key: str, problems: list[str]) -> str:
@@ -93,19 +105,17 @@ def _optional_text(data: dict, key: str, problems: list[str]) -> str | None:
     return value.strip()
 
 
-
 def _timezone(value: object, problems: list[str]) -> str:
+    # Only a plain string can name a zone; anything else would reach the file system as a
+    # path (an over-long one raises OSError).
     try:
-        ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        if not isinstance(value, str) or len(value) > 64:
+            raise ValueError(value)
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         problems.append(f"timezone {value!r} is not an IANA timezone")
         return ""
     return str(value)
-
-
-
-
-
 
 
 def _date(value: object, problems: list[str]) -> date:
@@ -114,4 +124,3 @@ def _date(value: object, problems: list[str]) -> date:
     except ValueError:
         problems.append("checked_on must be a date like 2026-11-23")
         return date.min
-

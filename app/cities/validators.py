@@ -1,4 +1,4 @@
-"""Validators for the parts of a city data file (agencies, address, letter, theme, sources).
+"""Validators for the parts of a city data file (agencies, address, letter, theme).
 
 Each appends plain problems to `problems` and returns what it could parse, so a file's
 problems are all reported at once by `app.cities.schema.parse_city`.
@@ -14,10 +14,10 @@ from app.cities.model import LETTER_FIELDS, Address, Agency
 HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 STATE = re.compile(r"^[A-Z]{2}$")
 ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
-SOURCE_URL = re.compile(r"^https?://[^\s]+$")  # a citation of where a fact was read
-FIELDS = {"slug", "name", "timezone", "deadline_days", "agencies", "appeal_address", "address_note",
-          "phone", "online_appeal_url", "letter_template", "theme", "sources", "checked_on",
-          "unverified", "notes"}
+FIELDS = {"slug", "name", "timezone", "deadline_days", "notice_deadline_days", "notice_name",
+          "deadline_rule", "contest_methods", "agencies", "appeal_address", "address_note", "phone",
+          "online_appeal_url", "in_person_place", "letter_template", "theme", "sources", "checked_on",
+          "unverified", "process_notes"}
 # The letter states the driver's facts and asks for a review: no advice, laws or predictions.
 FORBIDDEN_WORDING = ("you should", "§", "vehicle code", "pursuant", "statute", "guarantee",
                      "will be dismissed", "must dismiss")
@@ -133,23 +133,6 @@ def theme(value: object, problems: list[str]) -> dict:
     if contrast(merged["accent"], "#FFFFFF") < MIN_CONTRAST:
         problems.append("theme.accent on white is below 4.5:1 contrast")
     return {key: merged[key].upper() if key != "logo_text" else merged[key].strip() for key in merged}
-
-
-def sources(value: object, problems: list[str]) -> tuple[dict, ...]:
-    if not isinstance(value, list) or not value:
-        problems.append("sources must be a non-empty list")
-        return ()
-    for item in value:
-        if not isinstance(item, dict) or not isinstance(item.get("title"), str) or \
-                not isinstance(item.get("facts"), list):
-            problems.append("each source needs a title and the facts it supports")
-            return ()
-        if item.get("url") is not None and not SOURCE_URL.match(str(item["url"])):
-            problems.append(f"source url {item.get('url')!r} must be a web address")
-        unknown = {str(f) for f in item["facts"]} - FIELDS
-        if unknown:
-            problems.append(f"source {item['title']!r} names unknown facts: {', '.join(sorted(unknown))}")
-    return tuple(dict(item) for item in value)
 
 
 def contrast(foreground: str, background: str) -> float:

@@ -10,7 +10,9 @@ from tests.cities.conftest import CLOSED_PORT_DB, read_city, write_city
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=60"
 PUBLIC_CITY_KEYS = {"slug", "name", "timezone", "deadline_days", "agencies", "appeal_address", "address_note",
                     "phone", "online_appeal_url", "theme", "sources", "checked_on", "unverified", "notes",
-                    "fallback"}
+                    "fallback", "contest_methods", "can_mail", "notice_deadline_days", "notice_name",
+                    "deadline_rule", "example_citation", "mail_address", "online_url", "in_person_place",
+                    "process_notes"}
 PATHS = ["/api/public/cities", "/api/public/cities/sf", "/api/public/cities/nyc/theme"]
 
 
@@ -56,6 +58,41 @@ def test_city_detail_is_the_public_facts_only(client):
     assert "agencies" in body["unverified"]
     san_diego = client.get("/api/public/cities/san-diego").get_json()
     assert san_diego["appeal_address"] is None and "phone" in san_diego["address_note"]
+
+
+def test_city_detail_says_how_the_city_is_contested(client):
+    nyc = client.get("/api/public/cities/nyc").get_json()
+    assert nyc["contest_methods"] == ["mail_with_original_ticket", "online"] and nyc["can_mail"] is False
+    assert nyc["deadline_days"] == 30 and nyc["notice_deadline_days"] is None
+    assert nyc["deadline_rule"] == "receipt" and nyc["mail_address"] == nyc["appeal_address"]
+    assert nyc["online_url"].startswith("https://www.nyc.gov/") and nyc["example_citation"] == "1234567890"
+    assert any("ticket itself" in note for note in nyc["process_notes"]) and nyc["notes"] == nyc["process_notes"]
+    deadline_sources = [s for s in nyc["sources"] if s["fact"] == "deadline_days"]
+    assert deadline_sources and all(s["confidence"] == "official" and s["url"].startswith("https://")
+                                    for s in deadline_sources)
+    assert all(set(s) == {"fact", "url", "confidence", "title"} for s in nyc["sources"])
+
+    la = client.get("/api/public/cities/la").get_json()
+    assert la["can_mail"] is True and la["mail_address"]["street"] == "P.O. Box 30247"
+    assert (la["deadline_days"], la["notice_deadline_days"]) == (21, 14)
+    assert la["notice_name"] == "first delinquent notice"
+
+    chicago = client.get("/api/public/cities/chicago").get_json()
+    assert chicago["mail_address"] is None and chicago["can_mail"] is False
+    assert "mail" in chicago["contest_methods"] and "Not confirmed" in chicago["address_note"]
+    assert {s["confidence"] for s in chicago["sources"] if s["fact"] == "notice_deadline_days"} == {"conflicting"}
+
+    phoenix = client.get("/api/public/cities/phoenix").get_json()
+    assert phoenix["deadline_days"] is None and phoenix["contest_methods"] == ["hearing_request_first"]
+    houston = client.get("/api/public/cities/houston").get_json()
+    assert houston["in_person_place"].startswith("Parking Adjudication Office") and houston["mail_address"] is None
+
+
+def test_listing_includes_sacramento_and_who_takes_a_mailed_letter(client):
+    cities = {c["slug"]: c for c in client.get("/api/public/cities").get_json()["cities"]}
+    assert cities["sacramento"]["can_mail"] is True and cities["sacramento"]["deadline_days"] == 21
+    assert cities["denver"]["contest_methods"] == ["in_person"] and cities["denver"]["can_mail"] is False
+    assert client.get("/api/public/cities/sacramento").get_json()["fallback"] is False
 
 
 def test_theme_endpoint(client):

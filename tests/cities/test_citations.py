@@ -88,8 +88,10 @@ def test_past_the_deadline_is_expired_with_the_deadline_in_the_sentence():
 
 
 def test_each_city_uses_its_own_days():
-    boston = registry.check_citation("boston", "123456789", date(2026, 11, 9), today=TODAY)
+    boston = registry.check_citation("boston", "123456789", date(2026, 10, 29), today=TODAY)
     assert boston.deadline == date(2026, 11, 19) and boston.expired
+    nyc = registry.check_citation("nyc", "1234567890", date(2026, 10, 29), today=TODAY)
+    assert nyc.deadline == date(2026, 11, 28) and nyc.ok and nyc.days_left == 8
     chicago = registry.check_citation("chicago", "9187654321", date(2026, 11, 15), today=TODAY)
     assert chicago.deadline == date(2026, 11, 22) and chicago.urgent and chicago.ok
 
@@ -110,10 +112,53 @@ def test_today_is_taken_in_the_citys_timezone():
     before = datetime.now(ZoneInfo("America/New_York")).date()
     check = registry.check_citation("nyc", "1234567890", before - timedelta(days=5))
     after = datetime.now(ZoneInfo("America/New_York")).date()
-    assert check.days_left in {16 - (d - before).days for d in (before, after)}
+    assert check.days_left in {25 - (d - before).days for d in (before, after)}
     assert registry.get("nyc").today() in (before, after)
 
 
 def test_unknown_city_checks_against_san_francisco():
     check = registry.check_citation("atlantis", "912345678", date(2026, 11, 10), today=TODAY)
     assert check.ok and check.agency == "SFMTA" and check.deadline == date(2026, 12, 1)
+
+
+def test_a_city_without_a_fixed_deadline_refuses_no_date():
+    check = registry.check_citation("phoenix", "1234567", date(2026, 1, 5), today=TODAY)
+    assert check.ok and check.deadline is None and check.days_left is None and not check.expired
+
+
+def test_past_the_first_window_the_notice_window_is_named():
+    check = registry.check_citation("chicago", "9187654321", date(2026, 11, 1), today=TODAY)
+    assert not check.ok and check.expired and check.deadline == date(2026, 11, 8)
+    assert "November 8, 2026" in check.error
+    assert "within 14 days of the date on the Notice of Violation" in check.error
+
+
+def test_a_notice_date_opens_the_second_window():
+    within = registry.check_citation("chicago", "9187654321", date(2026, 11, 1), today=TODAY,
+                                     notice_date=date(2026, 11, 12))
+    assert within.ok and within.deadline == date(2026, 11, 26) and within.days_left == 6
+    late = registry.check_citation("la", "4012345678", date(2026, 9, 1), today=TODAY,
+                                   notice_date=date(2026, 10, 1))
+    assert late.expired and late.deadline == date(2026, 10, 15)
+    assert "14 days after the first delinquent notice" in late.error
+    # A city without a notice window ignores the date.
+    nyc = registry.check_citation("nyc", "1234567890", date(2026, 10, 1), today=TODAY,
+                                  notice_date=date(2026, 11, 1))
+    assert nyc.expired and nyc.deadline == date(2026, 10, 31)
+
+
+@pytest.mark.parametrize("slug", [c.slug for c in registry.all()])
+def test_each_citys_own_example_is_accepted_without_a_mix_up_note(slug):
+    city = registry.get(slug)
+    check = registry.check_citation(slug, city.example_citation, None, today=TODAY)
+    assert check.ok and check.agency == city.agencies[0].name
+    assert check.note is None and check.other_city is None
+
+
+def test_a_ten_digit_number_is_not_called_new_yorks_where_the_city_uses_ten_digits_too():
+    # Chicago's numbers are ten digits like New York's; the format is unconfirmed, so no guess.
+    check = registry.check_citation("chicago", "9187654321", None, today=TODAY)
+    assert check.ok and check.note is None
+    # A number shaped unlike Chicago's own is still pointed out.
+    sf = registry.check_citation("chicago", "SFMTA12345678", None, today=TODAY)
+    assert sf.ok and sf.other_city.slug == "sf" and "San Francisco" in sf.note

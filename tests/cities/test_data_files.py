@@ -10,7 +10,7 @@ from app.cities.defaults import SAN_FRANCISCO
 from app.cities.validators import FORBIDDEN_WORDING, contrast
 
 REQUIRED_SLUGS = {"sf", "la", "nyc", "chicago", "seattle", "denver", "phoenix", "dallas", "houston",
-                  "oakland", "san-diego", "boston", "portland", "philadelphia"}
+                  "oakland", "san-diego", "boston", "portland", "philadelphia", "sacramento"}
 FILES = sorted(loader.DATA_DIR.glob("*.json"))
 FACTS = {"driver_name": "Ann Driver", "return_address": "1 Main St\nAnytown, CA 94110",
          "citation_number": "CIT123", "violation_date": "May 3, 2026", "plate": "7abc123",
@@ -27,7 +27,10 @@ def test_every_required_city_has_a_valid_file():
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_city_file_is_complete_and_honest(path):
     city = loader.load_file(path)  # raises with every problem listed if invalid
-    assert city.slug == path.stem and city.deadline_days > 0
+    assert city.slug == path.stem
+    # A positive number of days, or none at all where the research found no fixed deadline.
+    assert city.deadline_days is None or city.deadline_days > 0
+    assert city.deadline_days is not None or city.process_notes
     for agency in city.agencies:
         for example in agency.examples:
             assert agency.matches(example)
@@ -91,9 +94,9 @@ def test_spec_facts_are_kept():
             address.zip) == ("SFMTA Customer Service Center", "Citation Review", "11 South Van Ness Avenue",
                              "San Francisco", "CA", "94103")
     nyc = loader.load_file(loader.DATA_DIR / "nyc.json")
-    assert nyc.deadline_days == 21 and nyc.appeal_address.department == "NYC Department of Finance"
+    assert nyc.deadline_days == 30 and nyc.appeal_address.department == "NYC Department of Finance"
     assert "29021" in nyc.appeal_address.street and nyc.appeal_address.zip == "11202-9021"
-    assert loader.load_file(loader.DATA_DIR / "boston.json").deadline_days == 10
+    assert loader.load_file(loader.DATA_DIR / "boston.json").deadline_days == 21
     portland = loader.load_file(loader.DATA_DIR / "portland.json")
     assert all(portland.agencies[0].matches(n) for n in ("HA123456", "HA1234567", "HA12345678"))
     assert not any(portland.agencies[0].matches(n) for n in ("HA12345", "HA123456789"))

@@ -42,6 +42,28 @@ BREAKAGES = {
     "unverified unknown": (lambda d: d.update(unverified=["nonsense"]), "unknown field"),
     "http appeal url": (lambda d: d.update(online_appeal_url="http://example.com"), "https://"),
     "bad checked date": (lambda d: d.update(checked_on="yesterday"), "checked_on"),
+    "unknown contest method": (lambda d: d.update(contest_methods=["fax"]), "unknown methods"),
+    "no contest methods": (lambda d: d.update(contest_methods=[]), "contest_methods"),
+    "mail and original ticket": (lambda d: d.update(contest_methods=["mail", "mail_with_original_ticket", "online"]),
+                                 "exclude each other"),
+    "hearing first and a letter": (lambda d: d.update(contest_methods=["mail", "hearing_request_first", "online"]),
+                                   "hearing request first"),
+    "online without a url": (lambda d: d.update(online_appeal_url=None), "lists online"),
+    "in person place without the method": (lambda d: d.update(in_person_place="City Hall"), "in_person_place"),
+    "address from a secondary source": (
+        lambda d: (d["sources"][0].update(confidence="secondary"), d["unverified"].append("appeal_address")),
+        "appeal_address is not confirmed"),
+    "official fact marked unverified": (lambda d: d["unverified"].append("deadline_days"),
+                                        "must not be listed as unverified"),
+    "secondary fact not marked unverified": (lambda d: d["unverified"].remove("agencies"),
+                                             "agencies has no official source"),
+    "source without url": (lambda d: d["sources"][0].update(url=None), "url must be a web address"),
+    "source without confidence": (lambda d: d["sources"][0].pop("confidence"), "confidence must be one of"),
+    "notice days without a name": (lambda d: d.pop("notice_name"), "go together"),
+    "notice days zero": (lambda d: d.update(notice_deadline_days=0), "notice_deadline_days"),
+    "unknown deadline rule": (lambda d: d.update(deadline_rule="arrival"), "deadline_rule"),
+    "no deadline and no notes": (lambda d: d.update(deadline_days=None, process_notes=[]),
+                                 "process_notes must say"),
 }
 
 
@@ -85,6 +107,11 @@ def test_damaged_nested_parts_are_config_errors(agency, theme, address):
 def test_slug_must_match_the_file_name():
     with pytest.raises(CityConfigError, match="does not match the file name"):
         parse_city(GOOD, expected_slug="nyc")
+
+
+def test_no_fixed_deadline_is_accepted_with_notes():
+    city = parse_city(broken(lambda d: d.update(deadline_days=None)), "la")
+    assert city.deadline_days is None and city.process_notes
 
 
 def test_unconfirmed_address_is_accepted_with_a_note():
