@@ -1,19 +1,26 @@
 """The demo "Pay" action: play Stripe's part, then deliver the event a real webhook would.
 
 Nothing about the appeal's payment state is decided here: the completed event goes through
-`ingest`, the same code the signed endpoint runs after verification.
+`ingest`, the same code the signed endpoint runs after verification, and the state machine
+refuses a session the appeal no longer expects exactly as it would refuse Stripe's money.
 """
 from __future__ import annotations
 
+import secrets
 import time
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.integrations.payments.demo import (SESSION_PREFIX, DemoGateway, is_paid,
-                                            payment_intent_for)
+from app.integrations.payments.demo import DemoGateway, is_paid, payment_intent_for
 from app.models import Appeal, AppealStatus
+from app.webhooks.handlers import Outcome
 from app.webhooks.ingest import ingest
+
+S = AppealStatus
+# The demo's "Stripe side" keeps one payment per appeal (in the appeal row), so a second
+# one cannot be made once the appeal holds a payment.
+HOLDS_A_PAYMENT = (S.PAID, S.MAILED, S.REFUNDED)
 
 
 class DemoCheckoutGone(Exception):
@@ -30,7 +37,8 @@ def find_appeal(details: dict) -> Appeal | None:
 
 
 def pay(details: dict, gateway: DemoGateway) -> str:
-    """Mark the demo session paid and ingest its checkout.session.completed; returns the outcome."""
+    """Mark the demo session paid and ingest its checkout.session.completed; returns the
+    outcome, or raises DemoCheckoutOutdated when the appeal did not take the payment."""
     session_id = details["sid"]
     appeal = db.session.execute(
         select(Appeal).where(Appeal.public_id == details["appeal_id"]).with_for_update()
@@ -39,25 +47,24 @@ def pay(details: dict, gateway: DemoGateway) -> str:
         db.session.rollback()
         raise DemoCheckoutGone()
     if not is_paid(appeal, session_id):
-        current = (appeal.status == AppealStatus.AWAITING_PAYMENT
-                   and str(appeal.letter_version) == details["letter_version"]
-                   and (appeal.mail_class or "standard") == details["mail_class"]
-                   and appeal.stripe_checkout_session_id in (None, session_id))
-        if not current:
+        if appeal.status in HOLDS_A_PAYMENT:
             db.session.rollback()
             raise DemoCheckoutOutdated()
-        # The "Stripe side" of the demo: the session is this appeal's and it is paid.
-        appeal.stripe_checkout_session_id = session_id
+        # The "Stripe side" of the demo: the driver paid this session.
         appeal.stripe_payment_intent_id = payment_intent_for(session_id)
     db.session.commit()
-    return ingest(completed_event(gateway.retrieve_checkout_session(session_id)), gateway)
+    outcome = ingest(completed_event(gateway.retrieve_checkout_session(session_id)), gateway)
+    if outcome == Outcome.REFUSED:
+        raise DemoCheckoutOutdated()
+    return outcome
 
 
 def completed_event(session: dict) -> dict:
-    """A checkout.session.completed event shaped like Stripe's; one id per session, so a
-    second press of Pay is a duplicate delivery."""
+    """A checkout.session.completed event shaped like Stripe's, one per press of Pay (as
+    Stripe sends one per payment): a second press finds the appeal paid by this session
+    and changes nothing, and a session refused earlier can be paid once it is current again."""
     return {
-        "id": "evt_demo_" + session["id"].removeprefix(SESSION_PREFIX),
+        "id": "evt_demo_" + secrets.token_hex(12),
         "object": "event", "api_version": None, "created": int(time.time()), "livemode": False,
         "pending_webhooks": 0, "request": {"id": None, "idempotency_key": None},
         "type": "checkout.session.completed", "data": {"object": session},

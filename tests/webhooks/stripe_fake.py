@@ -210,6 +210,12 @@ class FakeStripe:
             self.objects[session_id].update(status="expired")
             return copy.deepcopy(self.objects[session_id])
 
+    def edit(self, object_id: str, **fields) -> dict:
+        """Change an object on the Stripe side (what a later GET will answer)."""
+        with self._lock:
+            self.objects[object_id].update(copy.deepcopy(fields))
+            return copy.deepcopy(self.objects[object_id])
+
     def get(self, object_id: str) -> dict:
         with self._lock:
             return copy.deepcopy(self.objects[object_id])

@@ -8,7 +8,7 @@ import re
 from urllib.parse import urlsplit
 
 from app.extensions import db
-from app.models import Appeal
+from app.models import Appeal, OperatorAlert
 from tests.webhooks.helpers import appeal_row, make_appeal, outbox, stripe_events
 
 def _hidden(html: str, name: str) -> str:
@@ -55,8 +55,9 @@ def test_demo_pay_completes_the_appeal_through_ingest(app, client):
 
     twice = client.post(urlsplit(url).path, data={"csrf_token": _hidden(html, "csrf_token"),
                                                   "token": _hidden(html, "token")})
-    assert twice.status_code == 303
-    assert stripe_events(app)[event.event_id].delivery_count == 2
+    assert twice.status_code == 303  # the second press finds the appeal paid by this session
+    assert sorted(e.outcome for e in stripe_events(app).values()) == ["processed", "processed"]
+    assert appeal_row(app, public_id)["status"] == "paid"
     assert len(outbox(app, "receipt")) == 1
 
 
@@ -109,6 +110,45 @@ def test_letter_changed_after_checkout_refuses_the_old_demo_session(app, client)
     assert response.status_code == 409
     assert appeal_row(app, public_id)["status"] == "letter_ready"
     assert outbox(app) == []
+
+
+def _driver_checkout(client, public_id: str, mail_class: str) -> str:
+    page = client.get(f"/appeals/{public_id}/checkout")
+    started = client.post(f"/appeals/{public_id}/checkout", data={
+        "csrf_token": _hidden(page.get_data(as_text=True), "csrf_token"), "mail_class": mail_class,
+        "return_address": "1 Main St, San Francisco CA 94103"})
+    assert started.status_code == 303, started.get_data(as_text=True)
+    return started.headers["Location"]
+
+
+def _press_pay(client, demo_url: str):
+    html = client.get(demo_url).get_data(as_text=True)
+    return client.post(urlsplit(demo_url).path, data={"csrf_token": _hidden(html, "csrf_token"),
+                                                      "token": _hidden(html, "token")})
+
+
+def test_older_demo_session_is_refused_by_the_state_machine(app, client):
+    """Standard, then certified, then Pay on the standard page: the completed event goes
+    through the webhook code, which refuses it; the certified session still pays."""
+    public_id = make_appeal(app, status="letter_ready", signature_name="Jane Driver",
+                            return_address="1 Main St, San Francisco CA 94103")
+    standard = _driver_checkout(client, public_id, "standard")
+    certified = _driver_checkout(client, public_id, "certified")
+
+    refused = _press_pay(client, standard)
+
+    assert refused.status_code == 409 and "changed after this checkout began" in refused.get_data(as_text=True)
+    row = appeal_row(app, public_id)
+    assert (row["status"], row["price_cents"]) == ("awaiting_payment", 1989)
+    assert [e.outcome for e in stripe_events(app).values()] == ["refused"]
+    with app.app_context():
+        assert db.session.execute(db.select(OperatorAlert.key)).scalars().all() == [
+            "payment-refused:" + urlsplit(standard).path.rsplit("/", 1)[1].replace("demo_cs_", "demo_pi_")]
+
+    assert _press_pay(client, certified).status_code == 303
+    row = appeal_row(app, public_id)
+    assert (row["status"], row["price_cents"]) == ("paid", 1989)
+    assert len(outbox(app, "receipt")) == 1
 
 
 def test_demo_page_is_absent_when_stripe_is_configured(stripe_app, stripe_client):

@@ -19,7 +19,7 @@ def _paid_session(stripe_app, stripe_fake, **appeal_values):
 
 @pytest.mark.both_databases
 def test_completed_marks_paid_and_queues_one_receipt(stripe_app, stripe_fake, stripe_client):
-    public_id, session_id, intent_id, _ = _paid_session(stripe_app, stripe_fake, price_cents=None)
+    public_id, session_id, intent_id, _ = _paid_session(stripe_app, stripe_fake)
     event = event_for(stripe_fake, "checkout.session.completed", session_id)
 
     response = deliver(stripe_client, event)
@@ -194,7 +194,7 @@ def test_partial_refund_before_mailing_keeps_the_appeal_paid(stripe_app, stripe_
 @pytest.mark.both_databases
 def test_illegal_transition_is_refused_and_recorded(stripe_app, stripe_fake, stripe_client):
     """A payment for an appeal whose letter changed since checkout: refused, operators told."""
-    public_id, session_id, _, _ = _paid_session(stripe_app, stripe_fake, status="letter_ready")
+    public_id, session_id, intent_id, _ = _paid_session(stripe_app, stripe_fake, status="letter_ready")
     event = event_for(stripe_fake, "checkout.session.completed", session_id)
 
     response = deliver(stripe_client, event)
@@ -204,7 +204,7 @@ def test_illegal_transition_is_refused_and_recorded(stripe_app, stripe_fake, str
     assert stripe_events(stripe_app)[event["id"]].outcome == "refused"
     with stripe_app.app_context():
         keys = db.session.execute(db.select(OperatorAlert.key)).scalars().all()
-    assert f"payment-refused:{public_id}" in keys
+    assert f"payment-refused:{intent_id}" in keys
 
 
 def test_dispute_raises_an_operator_alert(stripe_app, stripe_fake, stripe_client):

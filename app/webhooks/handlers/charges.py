@@ -4,6 +4,7 @@ from __future__ import annotations
 from app.integrations.payments import PaymentsGateway
 from app.webhooks.handlers.appeal_payments import (Payment, find_appeal, mark_failed, mark_refunded,
                                                    object_id)
+from app.webhooks.handlers.expected import mismatch, owner
 from app.webhooks.handlers.result import Alert, Result, ignored, processed
 
 STILL_GOING = ("succeeded", "processing", "requires_capture")
@@ -16,10 +17,13 @@ def fetch_intent(event: dict, gateway: PaymentsGateway) -> dict:
 def apply_payment_failed(event: dict, intent: dict) -> Result:
     if intent.get("status") in STILL_GOING:
         return ignored(f"stale event: the payment intent is {intent.get('status')} now")
-    appeal = find_appeal(appeal_id=(intent.get("metadata") or {}).get("appeal_id"),
-                         payment_intent_id=intent.get("id"))
+    metadata = intent.get("metadata") or {}
+    appeal = find_appeal(payment_intent_id=intent.get("id"), appeal_id=owner(metadata))
     if appeal is None:
         return ignored("no appeal for this payment intent")
+    reason = mismatch(appeal, _payment(intent.get("id"), intent, metadata), by_session=False)
+    if reason:  # e.g. a declined card on a session the driver has since replaced
+        return ignored(f"failure of a payment the appeal does not expect ({reason})")
     return mark_failed(appeal, reference=intent["id"])
 
 
@@ -42,11 +46,18 @@ def apply_refund(event: dict, facts: dict) -> Result:
         return ignored("stale event: the charge shows no refund now")
     intent_id = object_id(charge.get("payment_intent"))
     metadata = charge.get("metadata") or intent.get("metadata") or {}
-    appeal = find_appeal(appeal_id=metadata.get("appeal_id"), payment_intent_id=intent_id)
+    appeal = find_appeal(payment_intent_id=intent_id, appeal_id=owner(metadata))
     if appeal is None:
         return ignored("no appeal for this charge")
-    return mark_refunded(appeal, Payment(intent_id, amount or None, charge.get("currency")),
+    return mark_refunded(appeal, _payment(intent_id, charge, metadata),
                          full=full, amount_refunded=refunded)
+
+
+def _payment(intent_id: str | None, obj: dict, metadata: dict) -> Payment:
+    """A charge's or PaymentIntent's facts; its metadata says which checkout it paid for."""
+    return Payment(payment_intent_id=intent_id, amount_cents=obj.get("amount"),
+                   currency=obj.get("currency"), letter_version=metadata.get("letter_version"),
+                   mail_class=metadata.get("mail_class"), appeal_id=owner(metadata))
 
 
 def fetch_nothing(event: dict, gateway: PaymentsGateway) -> None:

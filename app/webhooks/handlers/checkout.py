@@ -5,6 +5,7 @@ from app.integrations.payments import PaymentsGateway
 from app.models import AppealStatus
 from app.webhooks.handlers.appeal_payments import (Payment, find_appeal, mark_failed, mark_paid,
                                                    object_id)
+from app.webhooks.handlers.expected import owner
 from app.webhooks.handlers.result import Result, ignored, processed
 
 S = AppealStatus
@@ -16,10 +17,21 @@ def fetch_session(event: dict, gateway: PaymentsGateway) -> dict:
 
 
 def _appeal(session: dict):
+    return find_appeal(session_id=session.get("id"),
+                       payment_intent_id=object_id(session.get("payment_intent")),
+                       appeal_id=_owner(session))
+
+
+def _owner(session: dict) -> str | None:
+    return owner(session.get("metadata"), session.get("client_reference_id"))
+
+
+def payment_of(session: dict) -> Payment:
     metadata = session.get("metadata") or {}
-    return find_appeal(appeal_id=metadata.get("appeal_id") or session.get("client_reference_id"),
-                       session_id=session.get("id"),
-                       payment_intent_id=object_id(session.get("payment_intent")))
+    return Payment(payment_intent_id=object_id(session.get("payment_intent")),
+                   amount_cents=session.get("amount_total"), currency=session.get("currency"),
+                   session_id=session.get("id"), letter_version=metadata.get("letter_version"),
+                   mail_class=metadata.get("mail_class"), appeal_id=_owner(session))
 
 
 def apply_succeeded(event: dict, session: dict) -> Result:
@@ -30,11 +42,7 @@ def apply_succeeded(event: dict, session: dict) -> Result:
     appeal = _appeal(session)
     if appeal is None:
         return ignored("no appeal for this checkout session")
-    return mark_paid(appeal, Payment(
-        payment_intent_id=object_id(session.get("payment_intent")),
-        amount_cents=session.get("amount_total"), currency=session.get("currency"),
-        session_id=session.get("id"),
-        letter_version=(session.get("metadata") or {}).get("letter_version")))
+    return mark_paid(appeal, payment_of(session))
 
 
 def apply_async_failed(event: dict, session: dict) -> Result:
@@ -43,6 +51,8 @@ def apply_async_failed(event: dict, session: dict) -> Result:
     appeal = _appeal(session)
     if appeal is None:
         return ignored("no appeal for this checkout session")
+    if appeal.stripe_checkout_session_id != session["id"]:
+        return ignored("a checkout session the appeal no longer expects; status unchanged")
     return mark_failed(appeal, reference=session["id"])
 
 
@@ -55,7 +65,7 @@ def apply_expired(event: dict, session: dict) -> Result:
         return ignored("no appeal for this checkout session")
     if appeal.status != S.AWAITING_PAYMENT:
         return ignored(f"appeal is {appeal.status}; it stays")
-    if appeal.stripe_checkout_session_id not in (None, session["id"]):
+    if appeal.stripe_checkout_session_id != session["id"]:
         return ignored("a newer checkout session is the appeal's current one")
     appeal.move_to(S.LETTER_READY)
     return processed("checkout expired; appeal back to letter_ready")
