@@ -57,6 +57,10 @@ class LiveServer:
     def __init__(self, app):
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
+        # Links that leave a page (Stripe's return, emails) lead to PUBLIC_BASE_URL, and this
+        # server's address is known only now that it listens.
+        settings = app.extensions["settings"]
+        app.extensions["settings"] = settings.with_overrides(public_base_url=self.url)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> "LiveServer":
