@@ -3,6 +3,8 @@ import os
 import shutil
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8080')}")
+# The default must match DEFAULT_WEB_CONCURRENCY in app/config.py: production refuses to start
+# several workers without REDIS_URL (rate limits would be per worker).
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
