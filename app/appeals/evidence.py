@@ -1,31 +1,30 @@
-"""Evidence files: the type decided from the bytes, the size bounded, location data removed.
+"""Evidence files: the type decided from the bytes, the size bounded, only pixels stored.
 
-Nothing here trusts the file name or the browser's Content-Type. Images are decoded and
-re-encoded with Pillow so only pixels, the ICC colour profile and the orientation survive:
-GPS coordinates (EXIF GPS IFD, XMP) never reach storage. Pillow cannot decode HEIC, so a
-HEIC photo keeps its pixels and has its EXIF and XMP items blanked in place (`heic.py`); a
-HEIC file whose boxes cannot be read is refused, never stored with its location. PDFs are
-stored as sent (§5 asks for images to be cleaned).
+Nothing here trusts the file name or the browser's Content-Type. Images are decoded within
+fixed bounds and re-encoded (`image_scrub`), so only their pixels and ICC colour profile
+reach storage: no EXIF (GPS), XMP, comments or text chunks. A HEIC photo and a
+multi-picture JPEG (MPO, Ultra HDR) are stored as a JPEG of their primary picture, which
+every browser shows. PDFs are stored as sent (§5 asks for images to be cleaned).
 """
 from __future__ import annotations
 
 import hashlib
-import io
-import struct
-import warnings
+import logging
 from dataclasses import dataclass
 
 import filetype
-from PIL import Image, UnidentifiedImageError
 
-from app.appeals import heic
+from app.appeals import image_scrub
+from app.appeals.image_scrub import MAX_PIXELS
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 60_000_000  # a 60-megapixel phone photo; beyond that decoding costs too much memory
-ACCEPTED = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp",
-            "image/heic": "heic", "application/pdf": "pdf"}
-ORIENTATION = 0x0112
-PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+# Sniffed type -> (Pillow format written, stored content type, extension).
+# An animated PNG (APNG) keeps only its first frame, so it is stored as a plain PNG.
+STORED_AS = {"image/jpeg": ("JPEG", "image/jpeg", "jpg"), "image/png": ("PNG", "image/png", "png"),
+             "image/apng": ("PNG", "image/png", "png"), "image/webp": ("WEBP", "image/webp", "webp"),
+             "image/heic": ("JPEG", "image/jpeg", "jpg"), "application/pdf": (None, "application/pdf", "pdf")}
 
 
 class Rejected(Exception):
@@ -54,7 +53,7 @@ def sniff(data: bytes) -> str:
     mime = kind.mime if kind else None
     if mime == "application/pdf" and not data.startswith(b"%PDF-"):
         mime = None
-    if mime not in ACCEPTED:
+    if mime not in STORED_AS:
         raise Rejected(415, "That file isn't a photo or a PDF we can use. Please choose a JPEG, "
                             "PNG, WebP or HEIC photo, or a PDF.")
     return mime
@@ -69,59 +68,23 @@ def clean(data: bytes, name: str = "") -> CleanFile:
     if not data:
         raise Rejected(422, f"{label} empty. Please choose the photo again.")
     mime = sniff(data)
-    stored = scrub(data, mime)
-    return CleanFile(stored, mime, ACCEPTED[mime], hashlib.sha256(stored).hexdigest())
+    pil_format, content_type, extension = STORED_AS[mime]
+    stored = data if pil_format is None else scrub(data, mime, pil_format)
+    return CleanFile(stored, content_type, extension, hashlib.sha256(stored).hexdigest())
 
 
-def scrub(data: bytes, mime: str) -> bytes:
-    """The bytes to store: the same kind of file, without location metadata."""
-    if mime == "application/pdf":
-        return data
-    if mime == "image/heic":
-        try:
-            return heic.strip_metadata(data)
-        except (heic.Malformed, struct.error, IndexError):
-            raise Rejected(415, "We couldn't read that HEIC photo, so we can't remove its "
-                                "location data. Please choose it as a JPEG, or take a "
-                                "screenshot of it.") from None
+def scrub(data: bytes, mime: str, pil_format: str) -> bytes:
+    """The photo's primary picture re-encoded as `pil_format`, or Rejected."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format != PIL_FORMATS[mime]:
-                    raise Rejected(415, "That photo's contents don't match its type. Please try "
-                                        "another one.")
-                if image.width * image.height > MAX_PIXELS:
-                    raise Rejected(413, "That photo has too many pixels for us to process. "
-                                        "Please choose a smaller one.")
-                return _reencode(image, mime)
-    except Rejected:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return image_scrub.reencode(data, mime, pil_format)
+    except image_scrub.TooManyPixels:
+        raise Rejected(413, f"That photo has too many pixels for us to process (at most "
+                            f"{MAX_PIXELS // 1_000_000} megapixels). Please choose a smaller "
+                            "one.") from None
+    except image_scrub.TooComplex:
+        raise Rejected(422, "That photo is saved in a way that takes too long to read. Please "
+                            "take a screenshot of it and upload that instead.") from None
+    except image_scrub.Unreadable as exc:
+        log.info("refused an unreadable image", extra={"content_type": mime, "reason": str(exc)[:200]})
         raise Rejected(415, "We couldn't read that photo; it may be damaged. Please try another "
                             "one.") from None
-
-
-def _reencode(image: Image.Image, mime: str) -> bytes:
-    """Pixels, colour profile and orientation only: no GPS, no XMP, no maker notes."""
-    image.load()
-    options: dict = {}
-    if image.info.get("icc_profile"):
-        options["icc_profile"] = image.info["icc_profile"]
-    orientation = image.getexif().get(ORIENTATION)
-    exif = Image.Exif()
-    if orientation in range(1, 9):
-        exif[ORIENTATION] = orientation
-    options["exif"] = exif.tobytes()
-    if mime == "image/jpeg":
-        # "keep" reuses the original quantisation tables: no visible re-compression loss.
-        keep = image.format == "JPEG" and image.mode in ("RGB", "L", "CMYK")
-        if image.mode not in ("RGB", "L", "CMYK"):
-            image = image.convert("RGB")
-        options["quality"] = "keep" if keep else 90
-    elif mime == "image/webp":
-        options["quality"] = 90
-    out = io.BytesIO()
-    image.save(out, format=PIL_FORMATS[mime], **options)
-    return out.getvalue()

@@ -1,7 +1,7 @@
 """Camera step: photos of the ticket and any evidence (§5.2)."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, send_file, url_for
+from flask import current_app, flash, g, redirect, request, send_file, url_for
 
 from app.appeals import photos as photo_store
 from app.appeals.blueprint import bp, load_appeal, problem, render_page
@@ -11,9 +11,25 @@ from app.appeals.service import citation_check, ensure_editable, is_locked
 from app.resilience.limits import limited
 
 
+def _chosen_files() -> list[tuple[str, bytes]]:
+    """The files of this POST that are checked and stored: every part with data or a name.
+
+    The upload limit's cost and the view both read this one list (kept on `g`), so every
+    part that can be stored is counted, whatever its file name (a part with filename=""
+    carries a file as well as one named "ticket.jpg").
+    """
+    if "chosen_files" not in g:
+        g.chosen_files = []
+        for upload in request.files.getlist("photos"):
+            data = upload.stream.read(MAX_FILE_BYTES + 1)
+            if data or upload.filename:
+                g.chosen_files.append(((upload.filename or "")[:80], data))
+    return g.chosen_files
+
+
 def _upload_cost() -> int:
-    """Each file counts as one upload against the hourly limit."""
-    return max(1, sum(1 for f in request.files.getlist("photos") if f and f.filename))
+    """Each file counts as one upload against the hourly limit; an empty POST as one."""
+    return max(1, len(_chosen_files()))
 
 
 def _page(appeal, form, status: int = 200, error: str | None = None):
@@ -30,11 +46,7 @@ def photos(public_id: str):
     if request.method == "GET":
         return _page(appeal, form)
     ensure_editable(appeal)
-    files = []
-    for upload in request.files.getlist("photos"):
-        data = upload.stream.read(MAX_FILE_BYTES + 1)
-        if data or upload.filename:
-            files.append(((upload.filename or "")[:80], data))
+    files = _chosen_files()
     if not files:
         return _page(appeal, form, 422, "Please choose a photo to upload, or skip this step.")
     try:

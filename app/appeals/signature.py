@@ -1,8 +1,9 @@
 """The driver's signature: a PNG drawn on the sign page's canvas, or a typed name.
 
 The canvas script sends a `data:image/png;base64,…` URL. It is believed only after the
-bytes prove to be a PNG (filetype, then Pillow), at most 200 KB, not blank; it is then
-re-encoded so nothing but pixels is stored.
+bytes prove to be a PNG (filetype, then Pillow's PNG parser alone), at most 200 KB and
+3000 pixels a side before anything is decoded, not blank; it is then re-encoded so nothing
+but pixels is stored (the same bounded decoder as evidence photos, `image_scrub`).
 """
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import io
 import secrets
 
 import filetype
-from PIL import Image, UnidentifiedImageError
 
+from app.appeals import image_scrub
 from app.appeals.photos import forget_files
 from app.appeals.service import FieldProblem, ensure_editable
 from app.extensions import db
@@ -46,19 +47,15 @@ def decode_png(data_url: str) -> bytes:
     if kind is None or kind.mime != "image/png":
         raise _not_png()
     try:
-        with Image.open(io.BytesIO(raw)) as image:
-            if image.format != "PNG" or image.width > MAX_SIDE or image.height > MAX_SIDE:
-                raise _not_png()
-            image.load()
-            blank = image.convert("RGBA").getchannel("A").getbbox() is None
-            out = io.BytesIO()
-            image.save(out, format="PNG", optimize=True)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError,
-            Image.DecompressionBombError):
+        image = image_scrub.decode(raw, "image/png", max_side=MAX_SIDE)
+        blank = image.convert("RGBA").getchannel("A").getbbox() is None
+    except ValueError:  # image_scrub's TooManyPixels and Unreadable, or a mode without alpha
         raise _not_png() from None
     if blank:
         raise FieldProblem("signature_data", "The signature box is empty. Please sign, or type "
                                              "your full name instead.")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,34 +47,6 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), gps: bool = True, orientation:
     out = io.BytesIO()
     image.save(out, fmt, exif=exif.tobytes())
     return out.getvalue()
-
-
-def _box(kind: bytes, payload: bytes, version: int | None = None) -> bytes:
-    if version is not None:  # a full box: version and flags first
-        payload = bytes([version, 0, 0, 0]) + payload
-    return struct.pack(">I4s", 8 + len(payload), kind) + payload
-
-
-def heic_bytes(pixels: bytes = b"\x00\x00\x00\x20HEVC coded picture data" * 8) -> tuple[bytes, bytes]:
-    """A HEIC file (ISO BMFF boxes) whose EXIF item carries GPS; returns (file, exif item)."""
-    exif = Image.Exif()
-    exif[0x8825] = GPS
-    exif_item = b"\x00\x00\x00\x06" + exif.tobytes()
-    infe = [_box(b"infe", struct.pack(">HH4s", item, 0, kind) + b"\x00", version=2)
-            for item, kind in ((1, b"hvc1"), (2, b"Exif"))]
-
-    def meta(mdat_body: int) -> bytes:
-        extents = ((1, mdat_body, len(pixels)), (2, mdat_body + len(pixels), len(exif_item)))
-        items = b"".join(struct.pack(">HHHHII", item, 0, 0, 1, offset, length)
-                         for item, offset, length in extents)
-        iloc = _box(b"iloc", bytes([0x44, 0x00]) + struct.pack(">H", 2) + items, version=1)
-        hdlr = _box(b"hdlr", b"\x00" * 4 + b"pict" + b"\x00" * 13, version=0)
-        iinf = _box(b"iinf", struct.pack(">H", 2) + b"".join(infe), version=0)
-        return _box(b"meta", hdlr + iinf + iloc, version=0)
-
-    ftyp = _box(b"ftyp", b"heic" + b"\x00" * 4 + b"mif1heic")
-    body_at = len(ftyp) + len(meta(0)) + 8
-    return ftyp + meta(body_at) + _box(b"mdat", pixels + exif_item), exif_item
 
 
 def pdf_bytes() -> bytes:
