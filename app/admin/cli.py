@@ -1,4 +1,8 @@
-"""`flask admin create-user EMAIL` and `flask admin set-password EMAIL`."""
+"""`flask admin create-user|set-password|remove-user EMAIL`.
+
+A password change or a removal ends every session the operator has open (see
+app/operators/sessions.py): a cookie taken before it no longer signs anyone in.
+"""
 from __future__ import annotations
 
 import sys
@@ -9,6 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AdminUser
+from app.operators import sessions
 
 admin_cli = AppGroup("admin", help="Operator accounts.")
 MIN_PASSWORD = 12
@@ -56,5 +61,19 @@ def set_password(email: str) -> None:
     if user is None:
         raise click.UsageError(f"no operator {email}")
     user.set_password(_valid_password())
+    ended = sessions.revoke_all(user.id, "password_changed")
     db.session.commit()
-    click.echo(f"password changed for {user.email}")
+    click.echo(f"password changed for {user.email}; {ended} open session(s) ended")
+
+
+@admin_cli.command("remove-user")
+@click.argument("email")
+def remove_user(email: str) -> None:
+    """Remove an operator account; its sessions end with it."""
+    user = _find(email.strip().lower())
+    if user is None:
+        raise click.UsageError(f"no operator {email}")
+    ended = sessions.revoke_all(user.id, "operator_removed")
+    db.session.delete(user)
+    db.session.commit()
+    click.echo(f"operator {user.email} removed; {ended} open session(s) ended")

@@ -7,10 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
+from app.appeals.service import PUBLIC_ID
 from app.extensions import db
 from app.models import Appeal, AppealStatus, ConsentAuditLog, EmailOutbox
 
 PAGE_SIZE = 50
+# Row ids in URLs are checked against the smallest integer column we run on (PostgreSQL's
+# 4-byte integer) before they reach the database, which would otherwise fail on them.
+MAX_ROW_ID = 2**31 - 1
 
 
 def search_appeals(query: str = "", status: str = "") -> list[Appeal]:
@@ -27,7 +31,13 @@ def search_appeals(query: str = "", status: str = "") -> list[Appeal]:
 
 
 def get_appeal(public_id: str) -> Appeal | None:
+    if not PUBLIC_ID.match(public_id or ""):
+        return None  # cannot be one of ours: no query
     return db.session.execute(select(Appeal).filter_by(public_id=public_id)).scalar_one_or_none()
+
+
+def outbox_message(message_id: int) -> EmailOutbox | None:
+    return db.session.get(EmailOutbox, message_id) if 0 < message_id <= MAX_ROW_ID else None
 
 
 def appeal_emails(appeal: Appeal) -> list[EmailOutbox]:

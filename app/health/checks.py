@@ -1,8 +1,8 @@
 """Dependency checks behind /health/ready and /health/detailed.
 
 No check makes a paid provider call: providers are judged by their breakers. Each check
-returns a dict with `status` (pass, warn, fail), `time_ms`, and details; `detailed=False`
-leaves out versions and error texts.
+returns a dict with `status` (pass, warn, fail), `time_ms`, and details;
+`detailed_report(show_details=False)` keeps the statuses only.
 """
 from __future__ import annotations
 
@@ -140,9 +140,9 @@ def detailed_report(show_details: bool) -> tuple[str, dict]:
     else:
         overall = "healthy"
     if not show_details:
-        checks = {name: {k: v for k, v in c.items() if k in ("status", "time_ms", "breaker",
-                                                             "pending", "dead", "depth", "capacity")}
-                  for name, c in checks.items()}
+        # Statuses only: breaker settings, failure counts and queue depths tell an outsider
+        # when and how hard to push.
+        checks = {name: {"status": c["status"]} for name, c in checks.items()}
     return overall, checks
 
 

@@ -1,9 +1,9 @@
-"""Operator accounts and scheduled job run records."""
+"""Operator accounts, their server-side sessions and scheduled job run records."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, String, Text
+from sqlalchemy import DateTime, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,6 +24,23 @@ class AdminUser(TimestampMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class OperatorSession(db.Model):
+    """One sign-in. The cookie holds only a random secret whose SHA-256 is `token_hash`, so
+    the server decides whether it still counts: revoked (sign-out, password change), idle or
+    too old, or its operator gone (the row goes with the account)."""
+
+    __tablename__ = "operator_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    admin_user_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))  # logout, password_changed, idle, expired
 
 
 class JobRun(db.Model):

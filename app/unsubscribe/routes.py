@@ -1,24 +1,31 @@
 """Unsubscribe and consent endpoints (§10). Routes are thin: the work is in consent.py.
 
-POSTs here carry no CSRF token: mail providers' one-click POST (RFC 8058) comes with no
-cookie and no form token, and the /api endpoints are JSON. The signed token or the address
-itself is the whole authority, and every change is audited with the client's IP.
+A change of someone's consent needs the signed token for that address (it reaches only
+that inbox: the List-Unsubscribe link, or the confirmation we mail). Without one, the API
+only mails the address a confirmation link and changes nothing (confirmation.py), so the
+audit log records only what the address's owner did. POSTs carry no CSRF token: the
+mail providers' one-click POST (RFC 8058) comes with no cookie and no form token, and the
+signed token, which a forged cross-site request cannot know, is the whole authority.
 """
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, make_response, render_template, request
 
-from app.admin.auth import current_operator
 from app.errors import error_response
 from app.extensions import csrf, db
 from app.models import ConsentAction
+from app.operators.sessions import current_operator
 from app.resilience.limits import limited
 from app.unsubscribe import consent
+from app.unsubscribe.confirmation import send_confirmation
 from app.unsubscribe.tokens import TokenExpired, TokenInvalid, read_token
 
 bp = Blueprint("unsubscribe", __name__)
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
-BAD_BODY = 'Send a JSON object like {"email": "you@example.com", "reason": "..."}.'
+BAD_BODY = ('Send a JSON object like {"email": "you@example.com", "token": "...", '
+            '"reason": "..."}; without "token" we email a confirmation link.')
+BAD_TOKEN = "That token is not valid for this address; nothing was changed."
+API_DONE = {ConsentAction.UNSUBSCRIBE: "unsubscribed", ConsentAction.REVOKE: "consent_revoked"}
 
 
 def _client() -> dict:
@@ -26,25 +33,11 @@ def _client() -> dict:
     return {"ip": request.remote_addr, "user_agent": request.user_agent.string or None}
 
 
-def _json_request():
-    """(email, reason) from a JSON body, or an error response."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return None, None, error_response(400, BAD_BODY)
-    email = consent.normalize_email(data.get("email"))
-    if email is None:
-        return None, None, error_response(422, "Please give a valid email address in \"email\".")
-    reason = data.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        return None, None, error_response(422, '"reason" must be text.')
-    return email, reason, None
-
-
 @bp.post("/api/unsubscribe")
 @csrf.exempt
 @limited("unsubscribe")
 def api_unsubscribe():
-    return _api_change(ConsentAction.UNSUBSCRIBE, "unsubscribed")
+    return _api_change(ConsentAction.UNSUBSCRIBE)
 
 
 @bp.post("/api/revoke-consent")
@@ -52,18 +45,39 @@ def api_unsubscribe():
 @limited("unsubscribe")
 def api_revoke_consent():
     """Also erases the address from marketing lists (see consent.record_consent)."""
-    return _api_change(ConsentAction.REVOKE, "consent_revoked")
+    return _api_change(ConsentAction.REVOKE)
 
 
-def _api_change(action: str, status: str):
-    email, reason, problem = _json_request()
-    if problem is not None:
-        return problem
-    consent.record_consent(email, action, "api", reason=reason,
+def _api_change(action: str):
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return error_response(400, BAD_BODY)
+    reason, token = data.get("reason"), data.get("token")
+    if reason is not None and not isinstance(reason, str):
+        return error_response(422, '"reason" must be text.')
+    if token is not None and not isinstance(token, str):
+        return error_response(422, '"token" must be the text from the unsubscribe link.')
+    email = consent.normalize_email(data.get("email"))
+    if email is None and ("email" in data or not token):
+        return error_response(422, "Please give a valid email address in \"email\".")
+    if not token:
+        send_confirmation(email, action)
+        db.session.commit()
+        # The same answer whether or not we knew the address.
+        return jsonify(email=email, status="confirmation_sent"), 202
+    try:
+        address = read_token(token)
+    except TokenExpired:
+        return error_response(410, "That token has expired; send the request without it and "
+                                   "we will email a fresh link.")
+    except TokenInvalid:
+        return error_response(403, BAD_TOKEN)
+    if email is not None and email != address:
+        return error_response(403, BAD_TOKEN)
+    consent.record_consent(address, action, "api", reason=reason,
                            wording_version=consent.UNSUBSCRIBE_WORDING_VERSION, **_client())
     db.session.commit()
-    # The same answer whether or not we knew the address.
-    return jsonify(email=email, status=status)
+    return jsonify(email=address, status=API_DONE[action])
 
 
 @bp.get("/api/unsubscribe/status/<string:email>")
@@ -84,13 +98,16 @@ def _token_matches(address: str) -> bool:
 
 
 @bp.get("/unsubscribe/<token>")
+@bp.get("/unsubscribe/<token>/revoke", endpoint="revoke_page")
 @limited("unsubscribe")
 def link(token: str):
     """Only a confirmation page: mail scanners fetch links, so a GET changes nothing."""
     email, problem = _read(token)
     if problem is not None:
         return problem
-    return _page(render_template("unsubscribe/confirm.html", email=email, token=token))
+    revoke = request.endpoint == "unsubscribe.revoke_page"
+    return _page(render_template("unsubscribe/confirm.html", email=email, token=token,
+                                 revoke=revoke))
 
 
 @bp.post("/unsubscribe/<token>")
@@ -106,7 +123,22 @@ def one_click(token: str):
                            "one_click" if body_is_one_click else "web_form", reason=reason,
                            wording_version=consent.UNSUBSCRIBE_WORDING_VERSION, **_client())
     db.session.commit()
-    return _page(render_template("unsubscribe/done.html", email=email))
+    return _page(render_template("unsubscribe/done.html", email=email, revoke=False))
+
+
+@bp.post("/unsubscribe/<token>/revoke")
+@csrf.exempt
+@limited("unsubscribe")
+def revoke(token: str):
+    """The page behind a revoke confirmation: withdraw consent and erase from marketing lists."""
+    email, problem = _read(token)
+    if problem is not None:
+        return problem
+    consent.record_consent(email, ConsentAction.REVOKE, "web_form",
+                           reason=request.form.get("reason") or None,
+                           wording_version=consent.UNSUBSCRIBE_WORDING_VERSION, **_client())
+    db.session.commit()
+    return _page(render_template("unsubscribe/done.html", email=email, revoke=True))
 
 
 def _read(token: str):

@@ -35,3 +35,19 @@ def admin_client(app, operator):
                                                   "csrf_token": csrf_token(page)})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return client
+
+
+COOKIE = "fct_session"
+
+
+def sign_in(client, email: str = OPERATOR, password: str = PASSWORD, **kwargs):
+    page = client.get("/admin/login").get_data(as_text=True)
+    return client.post("/admin/login", data={"email": email, "password": password,
+                                             "csrf_token": csrf_token(page)}, **kwargs)
+
+
+def replay(app, cookie: str, path: str = "/admin/", **kwargs):
+    """What an attacker holding a copy of the session cookie gets."""
+    attacker = app.test_client()
+    attacker.set_cookie(COOKIE, cookie)
+    return attacker.get(path, **kwargs)

@@ -20,10 +20,11 @@ pytestmark = [pytest.mark.chaos, pytest.mark.postgres]
 TRIPS = 3  # failures that open each breaker (BREAKER_*_FAIL_MAX below)
 DRIVERS = 10  # drafts and checkouts sent by the load once the breakers are open
 JSON = {"Accept": "application/json"}
+HEALTH_AUTH = {"Authorization": "Bearer drill-health"}  # breaker details need HEALTH_TOKEN
 
 
 def breaker_state(web, name: str) -> str:
-    checks = requests.get(web.url + "/health/detailed", timeout=10).json()["checks"]
+    checks = requests.get(web.url + "/health/detailed", headers=HEALTH_AUTH, timeout=10).json()["checks"]
     return checks[name]["breaker"]["state"]
 
 
@@ -48,7 +49,7 @@ def test_hung_ai_and_refused_stripe_answer_at_once_once_the_breakers_open(
         "DEEPSEEK_TIMEOUT_S": "1", "BREAKER_DEEPSEEK_FAIL_MAX": str(TRIPS),
         "STRIPE_SECRET_KEY": "sk_test_local", "STRIPE_PUBLISHABLE_KEY": "pk_test_local",
         "STRIPE_WEBHOOK_SECRET": "whsec_local", "STRIPE_API_BASE": refused_url(),
-        "BREAKER_STRIPE_FAIL_MAX": str(TRIPS),
+        "BREAKER_STRIPE_FAIL_MAX": str(TRIPS), "HEALTH_TOKEN": "drill-health",
     }, workers=2)
     web.start()
     try:

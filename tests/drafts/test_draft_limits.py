@@ -13,7 +13,7 @@ from tests.drafts.conftest import JSON, draft, load, make_appeal, poll, requests
 
 def test_full_queue_answers_503_with_retry_after(ai_app, llm):
     llm.set_mode("hang")
-    app = ai_app(AI_WORKERS="1", AI_QUEUE_SIZE="1", DEEPSEEK_TIMEOUT_S="5")
+    app = ai_app(AI_WORKERS="1", AI_QUEUE_SIZE="1", DEEPSEEK_TIMEOUT_S="5", HEALTH_TOKEN="h")
     client = app.test_client()
     running, waiting, refused = (make_appeal(app) for _ in range(3))
 
@@ -36,7 +36,7 @@ def test_full_queue_answers_503_with_retry_after(ai_app, llm):
     assert page.status_code == 503 and page.headers["Retry-After"] == "5"
     assert "very busy" in page.get_data(as_text=True)
 
-    health = client.get("/health/detailed").get_json()  # operators see the full queue
+    health = client.get("/health/detailed", headers={"Authorization": "Bearer h"}).get_json()  # operators see the full queue
     assert health["checks"]["ai_queue"] == {"status": "warn", "depth": 1, "capacity": 1,
                                             "time_ms": health["checks"]["ai_queue"]["time_ms"]}
     page = client.get(f"/appeals/{waiting}/draft").get_data(as_text=True)
