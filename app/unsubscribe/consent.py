@@ -53,7 +53,7 @@ def record_consent(email: str, action: str, source: str, ip: str | None = None,
     email, now = email.strip().lower(), utcnow()
     db.session.add(ConsentAuditLog(
         email=email, action=action, created_at=now, ip_address=(ip or None) and ip[:64],
-        user_agent=(user_agent or "")[:512] or None, reason=(reason or "")[:REASON_MAX] or None,
+        user_agent=_text(user_agent, 512), reason=_text(reason, REASON_MAX),
         source=source, wording_version=wording_version))
     consent = current(email)
     if consent is None:
@@ -70,6 +70,12 @@ def record_consent(email: str, action: str, source: str, ip: str | None = None,
             consent.erased_at = now
         suppress_queued(email)
     return consent
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    """Free text as stored: NUL removed (PostgreSQL text cannot hold it, and refusing an
+    unsubscribe over a stray character would be worse), cut to `limit`."""
+    return (value or "").replace("\x00", "")[:limit] or None
 
 
 def suppress_queued(email: str) -> int:

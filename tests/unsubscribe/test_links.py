@@ -1,6 +1,8 @@
 """The unsubscribe link: a GET only shows a page; the one-click POST (RFC 8058) unsubscribes."""
 from __future__ import annotations
 
+import pytest
+
 from app.email.outbox import enqueue
 from app.extensions import db
 from app.unsubscribe.consent import UNSUBSCRIBE_WORDING_VERSION, record_consent
@@ -120,3 +122,18 @@ def test_the_audit_ip_is_the_client_behind_the_trusted_proxy(app_factory):
         headers={"X-Forwarded-For": "1.2.3.4, 198.51.100.77"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert response.status_code == 200
     assert audit(app)[0].ip_address == "198.51.100.77"  # the spoofable first hop is ignored
+
+
+@pytest.mark.both_databases
+def test_a_nul_in_the_reason_or_user_agent_still_unsubscribes(app_factory):
+    # PostgreSQL text cannot hold NUL: it used to fail the insert and answer 503.
+    app = app_factory(RATELIMIT_UNSUBSCRIBE="1000/minute")
+    token = token_for(app, "dana@example.com")
+    client = app.test_client()
+    page = client.post(f"/unsubscribe/{token}", data={"reason": "too\x00many"},
+                       headers={"User-Agent": "Mail\x00Client"})
+    revoke = client.post(f"/unsubscribe/{token}/revoke", data={"reason": "x\x00"})
+    api = client.post("/api/unsubscribe", json={"token": token, "reason": "a\x00b"})
+    assert (page.status_code, revoke.status_code, api.status_code) == (200, 200, 200)
+    assert [(r.reason, r.user_agent) for r in audit(app)][0] == ("toomany", "MailClient")
+    assert [r.reason for r in audit(app)][1:] == ["x", "ab"]
