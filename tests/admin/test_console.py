@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from app.extensions import db
-from app.models import Appeal, AppealStatus, ConsentAuditLog, FollowupEvent, JobRun
+from app.models import Appeal, AppealStatus, ConsentAuditLog, JobRun
 from app.resilience.breakers import guard
 from tests.admin.conftest import OPERATOR, csrf_token
 
