@@ -134,3 +134,18 @@ def test_signatures_that_are_not_real_pngs_are_refused(web, open_app):
     assert nothing.status_code == 422
     assert 'id="signature_name-error" role="alert"' in nothing.get_data(as_text=True)
     assert load(open_app, public_id).signature_key is None
+
+
+def test_a_signature_keeps_its_pixels_only(web, open_app):
+    """A colour profile that is no profile (here: an address) is not stored with the signature."""
+    public_id = start_appeal(web)
+    tell_story(web, public_id)
+    write_letter(web, public_id)
+    out = io.BytesIO()
+    Image.open(io.BytesIO(_signature_png())).save(out, "PNG", icc_profile=b"home: 37.7750 N 122.4194 W")
+    response = _sign(web, public_id, signature_data=_data_url(out.getvalue()), signature_name="")
+    assert response.status_code == 303
+    with open_app.extensions["storage"].open(load(open_app, public_id).signature_key) as handle:
+        stored = handle.read()
+    assert b"iCCP" not in stored and "icc_profile" not in Image.open(io.BytesIO(stored)).info
+    assert Image.open(io.BytesIO(stored)).size == (300, 100)
