@@ -5,13 +5,25 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/.venv"
 PY="${PYTHON:-python3}"
 
-# Installs Debian packages for the commands named ("command:package" pairs) that are missing.
-ensure_system_packages() {
-  local missing=()
-  for pair in "$@"; do
-    local cmd="${pair%%:*}" pkg="${pair#*:}"
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+# The packages of the named sections of scripts/lib/debian-packages, as "package [command]"
+# lines. The Dockerfile reads the same file with the same awk program.
+debian_packages() {
+  local section
+  for section in "$@"; do
+    awk -v section="[$section]" '/^\[/ { on = ($1 == section); next }
+      on && NF && $1 !~ /^#/ { print $1, $2 }' "$ROOT/scripts/lib/debian-packages"
   done
+}
+
+# Installs the Debian packages of the named sections that are missing: a package counts as
+# present when its command is on PATH or dpkg has it installed.
+ensure_system_packages() {
+  local missing=() pkg cmd
+  while read -r pkg cmd; do
+    [ -n "$cmd" ] && command -v "$cmd" >/dev/null 2>&1 && continue
+    [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] && continue
+    missing+=("$pkg")
+  done < <(debian_packages "$@")
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "installing system packages: ${missing[*]}"
   local sudo=""
