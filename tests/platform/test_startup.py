@@ -5,7 +5,6 @@ import runpy
 import threading
 
 import pytest
-import requests
 
 from tests.chaos.gunicorn_app import ROOT, GunicornApp
 from tests.conftest import BASE_ENV
@@ -66,6 +65,7 @@ def _production_env(tmp_path, **changes) -> dict[str, str]:
 
 
 def test_gunicorn_refuses_production_with_two_workers_and_no_redis(tmp_path):
+    """Accepting one worker, or Redis, is checked on the settings (test_config_security)."""
     server = GunicornApp(tmp_path, _production_env(tmp_path, REDIS_URL=None), workers=2,
                          migrate=False)
     try:
@@ -74,13 +74,3 @@ def test_gunicorn_refuses_production_with_two_workers_and_no_redis(tmp_path):
     finally:
         server.stop()
     assert "REDIS_URL must be set when APP_ENV=production runs 2 web workers" in server.log_text()
-
-
-def test_gunicorn_serves_production_with_one_worker_and_no_redis(tmp_path):
-    server = GunicornApp(tmp_path, _production_env(tmp_path, REDIS_URL=None), workers=1,
-                         migrate=False)
-    try:
-        server.start(timeout_s=60)
-        assert requests.get(server.url + "/health", timeout=5).status_code == 200
-    finally:
-        server.stop()
