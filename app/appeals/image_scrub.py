@@ -2,11 +2,12 @@
 
 Every decoder here parses bytes chosen by whoever is on the other end of the request, so
 the work it may do is bounded before any pixel is decoded:
-- the parser is the one for the type read from the bytes (the plugin class itself, not
-  `Image.open`, which would try every other plugin when that one fails);
-- width, height and their product are checked against fixed limits from the header alone;
-  Pillow's process-wide MAX_IMAGE_PIXELS warning is never relied on (warning filters are
-  global state, unsafe to change per request in a threaded server);
+- only the parser for the type read from the bytes runs, called as its plugin class: no
+  other plugin is tried, and a multi-picture JPEG is not turned into an MPO;
+- width, height and their product are checked against fixed limits from the header alone.
+  Pillow's own guard (`Image.open` warns past MAX_IMAGE_PIXELS, raises past twice that)
+  would need its warning turned into an error, and warning filters are process-wide
+  state that a threaded server cannot change per request;
 - only the primary image is decoded: never another frame of an animated WebP or PNG, the
   second picture of a multi-picture JPEG (MPO, Ultra HDR gain map) or another item of a
   HEIC file;
