@@ -85,6 +85,7 @@ def test_worker_process_lists_its_jobs_and_runs_them(
 def test_web_process_refuses_to_start_without_its_secrets(
         podman, app_image, fly_commands, production_env, env_file):
     env = {key: value for key, value in production_env.items() if key != "SECRET_KEY"}
+    env["WEB_CONCURRENCY"] = "1"  # one worker to fail to boot is enough
     done = podman.run_once(app_image, fly_commands["web"], env_file(env), timeout=60)
     assert done.returncode != 0
     assert "SECRET_KEY must be" in done.stdout + done.stderr
