@@ -83,5 +83,5 @@ def sample_letter(**changes) -> LetterDocument:
         driver_name="Jane Q. Driver", return_address_lines=("10 Main Street, Apt 2",
                                                             "Oakland, CA 94607"),
         letter_text=BODY, mailing_date=MAILING_DATE, signature_png=signature_png(),
-        exhibits=exhibits(4))
+        exhibits=changes.pop("exhibits") if "exhibits" in changes else exhibits(4))
     return dataclasses.replace(letter, **changes)
