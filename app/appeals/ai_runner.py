@@ -3,6 +3,13 @@
 The database is touched only before and after the provider call, never during it, so a
 hung provider holds a worker thread but no connection. Whatever fails, the driver's
 current letter is never thrown away: a failed refinement keeps it.
+
+The call stays within the tokens the request reserved when it was accepted (its row's
+`tokens_used`, see `ai_budget`): `max_tokens` is what the reservation leaves after the
+prompt. When the request ends, `tokens_used` becomes what the call cost: the usage the
+provider reported, nothing when no call was made or the provider refused it (an error, a
+timeout: no letter came back), and the whole reservation when the cost is not known (no
+usage in the answer, a crash after the call).
 """
 from __future__ import annotations
 
@@ -14,8 +21,8 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.appeals import ai_prompts
+from app.appeals.ai_budget import completion_ceiling
 from app.appeals.ai_letters import letter_facts, template_letter
-from app.appeals.ai_limits import token_budget
 from app.appeals.ai_status import system_status_notes
 from app.appeals.ai_text import clean_letter
 from app.extensions import db
@@ -32,8 +39,15 @@ R = AiRequestStatus
 class Result:
     outcome: str  # ai, template, timeout, kept, budget, locked, error
     text: str | None = None
-    tokens: int = 0
+    tokens: int = 0  # the usage the provider reported
     error: str | None = None
+    charged: int | None = 0  # what the budget keeps; None: the whole reservation
+
+
+def prompt(facts: dict, notes: list[str], kind: str, instructions: str | None,
+           current: str | None) -> list[dict]:
+    return ai_prompts.messages(facts, notes, instructions=instructions,
+                               current_letter=current if kind == "refine" else None)
 
 
 def claim(request_id: int) -> bool:
@@ -55,7 +69,7 @@ def run_request(request_id: int, http_request_id: str | None = None, claimed: bo
         db.session.rollback()
         log.exception("AI request crashed", extra={"request_id": http_request_id or request_id})
         _to_sentry(exc, http_request_id or str(request_id), str(request_id))
-        _finish(request_id, Result("error", error=f"{type(exc).__name__}: {exc}"[:500]))
+        _finish(request_id, Result("error", error=f"{type(exc).__name__}: {exc}"[:500], charged=None))
 
 
 def _run(request_id: int, http_request_id: str | None) -> None:
@@ -66,38 +80,40 @@ def _run(request_id: int, http_request_id: str | None) -> None:
         return _finish(request_id, Result("locked"))
     facts = letter_facts(appeal)
     current = appeal.letter_text or None
-    kind, instructions, client_ip, public_id = req.kind, req.instructions, req.client_ip, req.public_id
+    kind, instructions, public_id = req.kind, req.instructions, req.public_id
+    reserved = req.tokens_used  # the reservation, until `_finish` settles it
     writer = current_app.extensions["letter_writer"]
-    tokens_left, _ = token_budget(client_ip, utcnow()) if writer.enabled else (0, 0)
-    notes = system_status_notes()
+    messages = prompt(facts, system_status_notes(), kind, instructions, current)
+    # The prompt may have grown since the reservation (a letter rewritten meanwhile).
+    max_tokens = completion_ceiling(reserved, writer.estimate_prompt_tokens(messages),
+                                    writer.max_completion_tokens) if writer.enabled else 0
     # Give the connection back before the provider call; nothing below may touch the
     # (now expired) ORM objects until `_finish`, or it would check one out again.
     db.session.commit()
 
     if not writer.enabled:
         result = Result("template", template_letter(facts))
-    elif tokens_left <= 0:
+    elif not max_tokens:
         result = Result("budget") if current else Result("template", template_letter(facts))
     else:
-        result = _write(writer, facts, notes, current, kind, instructions, log_id, public_id)
+        result = _write(writer, messages, max_tokens, facts, current, log_id, public_id)
     _finish(request_id, result)
 
 
-def _write(writer, facts, notes, current, kind, instructions, log_id, public_id) -> Result:
-    messages = ai_prompts.messages(facts, notes, instructions=instructions,
-                                   current_letter=current if kind == "refine" else None)
+def _write(writer, messages, max_tokens, facts, current, log_id, public_id) -> Result:
     try:
-        completion = writer.complete(messages, request_id=log_id)
+        completion = writer.complete(messages, request_id=log_id, max_tokens=max_tokens)
     except WriterTimeout as exc:
         _report(exc, log_id, public_id, "timeout")
         return Result("kept" if current else "timeout", error=str(exc))
     except WriterFailed as exc:
         _report(exc, log_id, public_id, "template")
+        spent = dict(tokens=exc.tokens or 0, charged=exc.tokens)
         if current:
-            return Result("kept", error=str(exc))
-        return Result("template", template_letter(facts), error=str(exc))
+            return Result("kept", error=str(exc), **spent)
+        return Result("template", template_letter(facts), error=str(exc), **spent)
     metrics.AI_REQUESTS.labels(outcome="ai").inc()
-    return Result("ai", completion.text, completion.tokens)
+    return Result("ai", completion.text, completion.tokens or 0, charged=completion.tokens)
 
 
 def _report(exc: Exception, log_id: str, public_id: str, outcome: str) -> None:
@@ -129,7 +145,7 @@ def _finish(request_id: int, result: Result) -> None:
     appeal = db.session.execute(
         select(Appeal).where(Appeal.id == req.appeal_id).with_for_update()).scalar_one()
     if result.outcome in ("template", "ai") and not appeal.can_move_to(AppealStatus.LETTER_READY):
-        result = Result("locked", tokens=result.tokens, error=result.error)
+        result = Result("locked", tokens=result.tokens, error=result.error, charged=result.charged)
     if result.outcome in ("template", "ai"):
         if result.outcome == "template" and result.error is None:
             metrics.AI_REQUESTS.labels(outcome="template").inc()  # no AI configured
@@ -142,7 +158,9 @@ def _finish(request_id: int, result: Result) -> None:
     if result.tokens:
         appeal.ai_tokens_used = Appeal.ai_tokens_used + result.tokens
     req.status = R.DONE if result.outcome in ("template", "ai") else R.FAILED
-    req.outcome, req.tokens_used, req.error = result.outcome, result.tokens, result.error
+    req.outcome, req.error = result.outcome, result.error
+    if result.charged is not None:  # settle: what the call cost replaces the reservation
+        req.tokens_used = result.charged
     req.finished_at = utcnow()
     db.session.commit()
 

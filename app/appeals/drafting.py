@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app.appeals import ai_limits, ai_runner
+from app.appeals import ai_budget, ai_limits, ai_runner
+from app.appeals.ai_letters import letter_facts
 from app.appeals.ai_status import system_status_notes
 from app.extensions import db
 from app.integrations.ai import PoolFull
@@ -22,8 +23,8 @@ from app.models.base import as_utc, utcnow
 from app.observability import metrics
 
 MAX_INSTRUCTIONS = 1000
-# Past the per-appeal limit requests queue, but not without end: a flood of rewrites on one
-# appeal would otherwise book hours of the writer ahead.
+# Past the ai_refine limit requests queue, but not without end: a flood of rewrites from one
+# driver would otherwise book hours of the writer ahead.
 MAX_DEFER = timedelta(minutes=5)
 
 
@@ -75,17 +76,30 @@ def request_draft(appeal: Appeal, *, kind: str = "draft", instructions: str | No
     """Record and schedule a draft; raises a `DraftError` the caller turns into an answer."""
     instructions = (instructions or "").strip() or None
     _check(appeal, kind, instructions)
+    writer = current_app.extensions["letter_writer"]
+    prompt_tokens = writer.estimate_prompt_tokens(ai_runner.prompt(
+        letter_facts(appeal), system_status_notes(), kind, instructions, appeal.letter_text or None))
     now = utcnow()
-    if current_app.extensions["letter_writer"].enabled and appeal.letter_text:
-        left, retry_after = ai_limits.token_budget(client_ip, now)
-        if left <= 0:
-            raise TokenBudgetExhausted(retry_after)
-    # Serialize requests of one appeal (PostgreSQL) so two cannot both see a free window.
+    # One request of this driver at a time from here to the commit (PostgreSQL; on SQLite
+    # the flush below takes the write lock), so two cannot both see a free window or budget.
+    ai_limits.serialize(f"ip:{client_ip}" if client_ip else None,
+                        f"email:{appeal.email}" if appeal.email else None)
     db.session.execute(select(Appeal.id).where(Appeal.id == appeal.id).with_for_update())
-    run_at = ai_limits.next_run_at(appeal.id, now)
+    ai_request = AiRequest(appeal_id=appeal.id, kind=kind, instructions=instructions,
+                           client_ip=client_ip, run_after=now)
+    db.session.add(ai_request)
+    db.session.flush()
+    run_at = ai_limits.next_run_at(appeal, client_ip, now, exclude=ai_request.id)
     if run_at is not None and run_at - now > MAX_DEFER:
         db.session.rollback()
         raise DraftBacklog(int((run_at - now - MAX_DEFER).total_seconds()) + 1)
+    if writer.enabled:
+        grant = ai_budget.reserve(client_ip, prompt_tokens, writer.max_completion_tokens, now)
+        if not grant.tokens and appeal.letter_text:
+            db.session.rollback()  # the current letter stays; without one, the template writes it
+            raise TokenBudgetExhausted(grant.retry_after)
+        ai_request.tokens_used = grant.tokens
+    ai_request.run_after = run_at or now
     slot = None
     if run_at is None:
         try:
@@ -94,9 +108,6 @@ def request_draft(appeal: Appeal, *, kind: str = "draft", instructions: str | No
             db.session.rollback()
             raise DraftQueueFull() from None
     try:
-        ai_request = AiRequest(appeal_id=appeal.id, kind=kind, instructions=instructions,
-                               client_ip=client_ip, run_after=run_at or now)
-        db.session.add(ai_request)
         db.session.commit()
     except Exception:
         if slot is not None:

@@ -13,6 +13,8 @@ from tests.support.fixtures import fake_openai, sentry_sink  # noqa: F401
 
 JSON = {"Accept": "application/json"}
 STORY = "The parking meter on my block was broken, so I paid at the kiosk across the street."
+LETTER_TEXT = ("To the SFMTA,\n\nI ask for a review of citation 912345678: the meter was broken, "
+               "so I paid at the kiosk across the street.\n\nSincerely,\nJane Driver")
 
 
 @pytest.fixture
@@ -31,6 +33,9 @@ def ai_app(app_factory, llm):
         env.setdefault("DEEPSEEK_API_KEY", "sk-test-local")
         env.setdefault("DEEPSEEK_BASE_URL", llm.base_url)
         env.setdefault("DEEPSEEK_TIMEOUT_S", "5")
+        # Each draft reserves its prompt estimate plus up to 1,200 completion tokens, more
+        # than the default daily budget holds twice: tests not about the budget lift it.
+        env.setdefault("AI_TOKENS_PER_IP_PER_DAY", "1000000")
         app = app_factory(**env)
         app.config["WTF_CSRF_ENABLED"] = csrf
         built.append(app)

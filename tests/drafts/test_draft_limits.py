@@ -84,8 +84,8 @@ def test_sixth_request_in_a_minute_is_queued_and_run_by_the_job(ai_app, llm):
 
 @pytest.mark.both_databases
 def test_token_budget_keeps_the_current_letter(ai_app, llm):
-    llm.tokens = 150
-    app = ai_app(AI_TOKENS_PER_IP_PER_DAY="100")
+    llm.tokens = 1000  # what is left of 1,200 cannot hold another prompt and letter
+    app = ai_app(AI_TOKENS_PER_IP_PER_DAY="1200")
     client = app.test_client()
     appeal_id = make_appeal(app)
     draft(client, appeal_id)
@@ -110,8 +110,8 @@ def test_token_budget_keeps_the_current_letter(ai_app, llm):
 
 
 def test_budget_is_per_client_ip(ai_app, llm):
-    llm.tokens = 150
-    app = ai_app(AI_TOKENS_PER_IP_PER_DAY="100", TRUSTED_PROXY_COUNT="1")
+    llm.tokens = 1000
+    app = ai_app(AI_TOKENS_PER_IP_PER_DAY="1200", TRUSTED_PROXY_COUNT="1")
     client = app.test_client()
     appeal_id = make_appeal(app)
     first_ip = {"X-Forwarded-For": "203.0.113.7", **JSON}
