@@ -61,12 +61,16 @@ def encoded(image: Image.Image, pil_format: str) -> bytes:
     return out.getvalue()
 
 
+MIXED = ("image/jpeg", "image/png", "image/webp")
+
+
 @functools.lru_cache(maxsize=8)
-def exhibits(count: int = 4, width: int = 1600, height: int = 1200) -> tuple[Exhibit, ...]:
-    """JPEG, PNG and WebP photos in turn, each captioned."""
+def exhibits(count: int = 4, width: int = 1600, height: int = 1200,
+             kinds: tuple[str, ...] = MIXED) -> tuple[Exhibit, ...]:
+    """Captioned photos, of the `kinds` in turn."""
     made = []
     for n in range(count):
-        kind = ("image/jpeg", "image/png", "image/webp")[n % 3]
+        kind = kinds[n % len(kinds)]
         photo = phone_photo(width, height, n % 4)
         data = photo if kind == "image/jpeg" else encoded(Image.open(io.BytesIO(photo)),
                                                          kind.split("/")[1].upper())
