@@ -6,6 +6,7 @@ import re
 import struct
 import subprocess
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image
@@ -97,6 +98,16 @@ def test_a_subject_line_is_added_when_the_text_has_none_and_the_same_letter_give
     assert build_letter_pdf(letter) == pdf  # one letter version, one file: what was mailed
 
 
+def test_letters_built_at_the_same_time_in_threads_are_the_letters_built_one_by_one():
+    # the fonts are shared by the process: ReportLab keeps what each document used apart
+    letters = [sample_letter(exhibits=(), citation_number=f"91234567{n}",
+                             letter_text=sample_letter(exhibits=()).letter_text * n)
+               for n in range(1, 7)]
+    one_by_one = [build_letter_pdf(letter) for letter in letters]
+    with ThreadPoolExecutor(6) as pool:
+        assert list(pool.map(build_letter_pdf, letters)) == one_by_one
+
+
 def test_a_long_story_without_spaces_wraps_inside_the_margins(artifacts_dir):
     story = "".join(chr(ord("a") + i % 26) for i in range(2000))
     pdf = build_letter_pdf(sample_letter(letter_text=f"Dear Sir or Madam:\n\n{story}", exhibits=()))
@@ -108,18 +119,27 @@ def test_a_long_story_without_spaces_wraps_inside_the_margins(artifacts_dir):
 
 def test_emoji_rtl_and_control_characters_print_what_the_font_can():
     text = ("Dear Sir or Madam:\n\nI was gone 2 minutes 👍🏽 😀. My neighbour שלום and "
-            "مرحبا saw it.\u202e evil\u202c\x00\x07 Tab\there. Résumé ﬁne.")
+            "مرحبا saw it.\u202e evil\u202c\x00\x07 Tab\there. Résumé ﬁne. <b>x</b> & <para>")
     pdf = build_letter_pdf(sample_letter(letter_text=text, driver_name="Zoë \u200bO’Brien",
                                          exhibits=(Exhibit("Sign 🚫 near the café\x00",
                                                            exhibits(1)[0].data, "image/jpeg"),)))
     reader, texts = read(pdf)
     joined = "\n".join(texts)
-    for kept in ("שלום", "Résumé", "Zoë O’Brien", "Exhibit 1 — Sign near the café", "Tab here"):
+    for kept in ("שלום", "Résumé", "Zoë O’Brien", "Exhibit 1 — Sign near the café", "Tab here",
+                 "<b>x</b> & <para>"):
         assert kept in joined or kept[::-1] in joined, kept
     assert "مرحبا"[0] in joined  # Arabic letters are printed (unjoined, see the report)
     for dropped in ("\u202e", "\x00", "\x07", "👍", "\u200b"):
         assert dropped not in joined
     assert len(reader.pages) == 2
+
+
+def test_the_longest_caption_still_leaves_its_photo_on_one_page():
+    wide = Exhibit("W" * 300, exhibits(1)[0].data, "image/jpeg")
+    reader, texts = read(build_letter_pdf(sample_letter(exhibits=(wide, wide))))
+    assert [len(page.images) for page in reader.pages[-2:]] == [1, 1]
+    assert texts[-1].count("W") == 119 and "…" in texts[-1]
+    assert PAGE_OF.findall(texts[-1]) == [(str(len(texts)), str(len(texts)))]
 
 
 def test_without_dejavu_the_core_font_prints_what_windows_1252_has():
