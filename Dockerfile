@@ -11,7 +11,8 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       $(awk -v section="[runtime]" '/^\[/ { on = ($1 == section); next } \
           on && NF && $1 !~ /^#/ { print $1 }' /tmp/debian-packages) \
- && apt-get clean && rm -rf /var/lib/apt/lists/* /tmp/debian-packages
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /tmp/debian-packages \
+ && useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin fct
 
 # The pinned packages in a virtual environment. Two optional build secrets let a machine
 # behind its own index or TLS-inspecting proxy build without baking that into the image:
@@ -31,7 +32,6 @@ COPY migrations/ migrations/
 COPY templates/ templates/
 COPY app/ app/
 RUN python3 -m compileall -q app migrations \
- && useradd --system --uid 10001 --create-home --shell /usr/sbin/nologin fct \
  && install -d -o fct -g fct -m 0700 /app/instance
 
 USER fct
