@@ -1,10 +1,11 @@
 """The Lob mailer against the local Lob API (tests/fakes/lob_api.py), failing for real."""
 from __future__ import annotations
 
+import email.utils
 import functools
 import threading
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 import httpx
 import pybreaker
@@ -14,6 +15,7 @@ from app.fulfilment.letter_pdf import build_letter_pdf
 from app.integrations.mail.base import (MailConfigError, MailRejected, MailRequest,
                                         MailTransientError, PostalAddress, idempotency_key)
 from app.integrations.mail.lob import LobMailer
+from app.integrations.mail.lob_retry import retry_after
 from app.integrations.mail.manual import ManualMailer
 from tests.fakes.lob_api import LobAPIServer
 from tests.fulfilment.sample_letters import sample_letter
@@ -113,6 +115,14 @@ def test_a_429_is_retried_after_its_retry_after(lob, mailer):
     receipt = mailer.mail(request())
     assert time.monotonic() - started >= 0.95  # Retry-After: 1, not the policy's 100 ms
     assert len(posts(lob)) == 2 and lob.letter_count() == 1 and receipt.letter_id
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date():
+    in_a_minute = email.utils.format_datetime(datetime.now(timezone.utc) + timedelta(seconds=60),
+                                              usegmt=True)
+    assert retry_after("2") == 2.0 and retry_after("-5") == 0.0
+    assert 55 < retry_after(in_a_minute) <= 60
+    assert retry_after("soon") is None and retry_after(None) is None
 
 
 def test_a_hung_request_times_out_and_the_retry_with_the_same_key_gets_the_one_letter(lob, mailer):
