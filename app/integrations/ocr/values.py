@@ -1,0 +1,88 @@
+"""Parsing what a field's words say: dates, times, plates, states.
+
+Each parser returns (value, certainty) or None; certainty below 1 means the text had to
+be repaired (a letter O read in a date where only digits can be, say).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
+    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI".split())
+MONTHS = {name: i + 1 for i, name in enumerate(
+    "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
+# Letters OCR gives for digits, in places only a digit can be.
+AS_DIGIT = str.maketrans({"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "|": "1",
+                          "S": "5", "B": "8", "Z": "2", "G": "6", "T": "7"})
+NUMERIC_DATE = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{2,4})")
+WORDY_DATE = re.compile(r"(?:(\d{1,2})\s*([A-Z]{3})[A-Z]*\.?,?\s*(\d{4}))|"
+                        r"(?:([A-Z]{3})[A-Z]*\.?\s*(\d{1,2}),?\s*(\d{4}))")
+TIME = re.compile(r"(\d{1,2})[:.](\d{2})\s*([AP])?\.?M?\.?")
+PLATE = re.compile(r"[A-Z0-9]{2,8}")
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    return 2000 + year if year < 100 else year
+
+
+def _valid(year: int, month: int, day: int) -> date | None:
+    if not 2000 <= year <= 2099:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> tuple[date, float] | None:
+    """US tickets write month before day; ISO (year first) is recognised by its 4 digits."""
+    text = text.upper().replace("()", "0")
+    match = NUMERIC_DATE.search(text)
+    repaired = False
+    if match is None:
+        digits_only = re.sub(r"[A-Z|]", lambda m: m.group().translate(AS_DIGIT), text)
+        match = NUMERIC_DATE.search(digits_only)
+        repaired = match is not None
+    if match:
+        first, second, third = match.groups()
+        if len(first) == 4:
+            value = _valid(int(first), int(second), int(third))
+        elif len(first) <= 2:
+            value = _valid(_year(third), int(first), int(second))
+        else:
+            value = None
+        return (value, 0.8 if repaired else 1.0) if value else None
+    match = WORDY_DATE.search(text)
+    if match:
+        day, month, year = (match.group(1), match.group(2), match.group(3)) if match.group(1) else (
+            match.group(5), match.group(4), match.group(6))
+        value = _valid(int(year), MONTHS.get(month, 0), int(day)) if month in MONTHS else None
+        return (value, 1.0) if value else None
+    return None
+
+
+def parse_time(text: str) -> tuple[time, float] | None:
+    match = TIME.search(text.upper())
+    if not match:
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2)), match.group(3)
+    if half and 1 <= hour <= 12:
+        hour = hour % 12 + (12 if half == "P" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute), 1.0
+
+
+def parse_plate(text: str) -> tuple[str, float] | None:
+    plate = re.sub(r"[\s\-]", "", text.upper())
+    if not PLATE.fullmatch(plate) or not any(c.isdigit() for c in plate) and len(plate) < 3:
+        return None
+    return plate, 1.0
+
+
+def parse_state(text: str) -> tuple[str, float] | None:
+    state = re.sub(r"[^A-Z]", "", text.upper())
+    return (state, 1.0) if state in STATES else None
