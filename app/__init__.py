@@ -14,9 +14,10 @@ from app.appeals.draft_routes import bp as drafts_bp
 from app.appeals.routes import bp as appeals_bp
 from app.cities.routes import bp as cities_bp
 from app.config import Settings, development_secret_key
+from app.email.operator_alerts import email_operator
 from app.extensions import db, migrate
 from app.health.routes import bp as health_bp
-from app.observability import requests as request_tracking
+from app.observability import alerts, requests as request_tracking
 from app.observability.logging import configure_logging as configure_json_logs
 from app.observability.sentry import init_sentry
 from app.resilience import limits
@@ -62,6 +63,7 @@ def configure_logging(app: Flask, settings: Settings) -> None:
     configure_json_logs(settings.log_level.upper())
     init_sentry(settings)
     request_tracking.init_app(app)
+    alerts.register_sink(app, email_operator)
 
 
 def register_resilience(app: Flask, settings: Settings) -> None:

@@ -23,6 +23,4 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 cors = CORS()
 
-from app.resilience.limits import limiter  # noqa: E402  (lives beside its key functions)
-
-__all__ = ["db", "migrate", "csrf", "cors", "limiter"]
+__all__ = ["db", "migrate", "csrf", "cors"]

@@ -28,9 +28,10 @@ from flask import current_app
 from limits import parse_many
 from sqlalchemy import select, text
 
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import AiRequest, Appeal
 from app.models.base import as_utc
+from app.resilience.limits import limiter
 
 log = logging.getLogger(__name__)
 

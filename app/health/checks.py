@@ -16,7 +16,7 @@ from alembic.config import Config as AlembicConfig
 from flask import current_app
 from sqlalchemy import func, select, text
 
-from app import database
+from app.database import ping as ping_database
 from app.extensions import db
 from app.jobs.registry import JOBS
 from app.models import EmailOutbox, FailedWebhook, JobRun, OutboxStatus
@@ -47,7 +47,7 @@ def migration_head() -> str | None:
 
 
 def check_database() -> dict:
-    database.ping()
+    ping_database()
     current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     db.session.commit()
     head = migration_head()

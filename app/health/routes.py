@@ -14,13 +14,13 @@ import pybreaker
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db, limiter
+from app.extensions import db
 from app.health import checks
 from app.health.gauges import refresh_gauges
 from app.observability.metrics import exposition
 from app.operators.sessions import current_operator
 from app.resilience.cache import get_cache
-from app.resilience.limits import limited
+from app.resilience.limits import limited, limiter
 
 bp = Blueprint("health", __name__)
 STARTED = time.time()

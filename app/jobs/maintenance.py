@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.extensions import limiter
+from app.resilience.limits import limiter
 
 
 def cache_purge() -> str:

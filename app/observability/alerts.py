@@ -1,4 +1,7 @@
-"""Operator alerts: Sentry (when configured) and ADMIN_ALERT_EMAIL through the outbox.
+"""Operator alerts: Sentry (when configured), a row per key, and the sinks create_app registers.
+
+The email feature registers the sink that writes ADMIN_ALERT_EMAIL's message to the outbox;
+this module never imports it, because resilience (breakers raise alerts) sits below features.
 
 An outage raises the same alert many times a second; each key notifies at most once per
 `DEDUP_WINDOW_S` (claimed in Redis across instances, else per process), so operators get
@@ -10,11 +13,12 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from datetime import datetime
 
 import sentry_sdk
 from flask import current_app, has_app_context
 
-from app.email.outbox import enqueue
 from app.extensions import db
 from app.models import OperatorAlert
 from app.models.base import utcnow
@@ -26,6 +30,15 @@ DEDUP_WINDOW_S = 3600
 _claims: dict[str, float] = {}  # outside any app
 _local_lock = threading.Lock()
 RECENT: deque = deque(maxlen=50)  # recent alerts of this process, for the dashboard
+
+# A sink is told of each notified alert inside the transaction that stores its row, and
+# answers whether it notified someone: (key, message, severity, details, at) -> bool.
+AlertSink = Callable[[str, str, str, dict, datetime], bool]
+
+
+def register_sink(app, sink: AlertSink) -> None:
+    """Called by create_app: `sink` hears every alert this app notifies."""
+    app.extensions.setdefault("alert_sinks", []).append(sink)
 
 
 def _claim(key: str) -> bool:
@@ -74,12 +87,12 @@ def _persist_and_email(key: str, message: str, severity: str, details: dict) -> 
     In a context of its own, so a fresh session: an alert raised in the middle of a request
     must neither commit nor roll back the request's unfinished work.
     """
-    settings = current_app.extensions["settings"]
+    sinks = tuple(current_app.extensions.get("alert_sinks", ()))
     with current_app.app_context():
-        _store(key, message, severity, details, settings.admin_alert_email)
+        _store(key, message, severity, details, sinks)
 
 
-def _store(key: str, message: str, severity: str, details: dict, alert_email: str) -> None:
+def _store(key: str, message: str, severity: str, details: dict, sinks: tuple[AlertSink, ...]) -> None:
     try:
         now = utcnow()
         row = db.session.execute(db.select(OperatorAlert).filter_by(key=key)).scalar_one_or_none()
@@ -89,11 +102,8 @@ def _store(key: str, message: str, severity: str, details: dict, alert_email: st
             db.session.add(row)
         row.count += 1
         row.last_at, row.message, row.severity = now, message, severity
-        if alert_email:
-            bucket = int(now.timestamp() // DEDUP_WINDOW_S)
-            enqueue(alert_email, "operator_alert",
-                    {"key": key, "message": message, "severity": severity, "details": details},
-                    idempotency_key=f"alert:{key}:{bucket}")
+        notified = [sink(key, message, severity, details, now) for sink in sinks]
+        if any(notified):
             row.notified_at = now
         db.session.commit()
     except Exception as exc:
