@@ -50,6 +50,20 @@ ensure_venv() {
   fi
 }
 
+# Installs a folder's npm packages exactly as its package-lock.json pins them (`npm ci`) when
+# the lock file changed since last time or node_modules is missing.
+ensure_node_packages() {
+  local dir="$ROOT/$1"
+  local stamp="$dir/node_modules/.installed-package-lock"
+  local digest
+  digest="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
+    echo "installing npm packages in $1"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$digest" > "$stamp"
+  fi
+}
+
 # PostgreSQL's server binaries live outside PATH on Debian.
 for dir in /usr/lib/postgresql/*/bin; do
   [ -d "$dir" ] && PATH="$PATH:$dir"

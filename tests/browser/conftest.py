@@ -5,13 +5,16 @@ browser fails the run, since the driver's journey must be proven in a browser th
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
+import weakref
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser import axe
 from tests.browser.hanging_ai import HangingAI
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -87,9 +90,45 @@ def serve():
         server.__exit__(None, None, None)
 
 
+@pytest.fixture(scope="session")
+def axe_ready() -> None:
+    reason = axe.missing_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
 @pytest.fixture
-def shots(artifacts_dir):
-    """shots(walk) -> shot(page, step), saving browser/[<walk>/]<NN>-<step>.png in order."""
+def audit(axe_ready, artifacts_dir, request):
+    """audit(page, name): axe-core on the page as it is; fails on any serious or critical
+    violation, listing them. Every violation found, of any impact, is also appended to
+    test-artifacts/browser/axe.jsonl, one line per page."""
+    served = weakref.WeakSet()
+    log = artifacts_dir / "browser" / "axe.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+
+    def check(page, name: str) -> list[dict]:
+        if page.context not in served:
+            axe.serve_axe(page.context)
+            served.add(page.context)
+        violations = axe.run_axe(page)
+        with log.open("a") as out:
+            out.write(json.dumps({"test": request.node.name, "page": name, "url": page.url,
+                                  "violations": [{"id": v["id"], "impact": v["impact"],
+                                                  "nodes": len(v["nodes"])} for v in violations]})
+                      + "\n")
+        found = axe.blocking(violations)
+        assert not found, axe.describe(name, found)
+        return violations
+
+    return check
+
+
+@pytest.fixture
+def shots(artifacts_dir, audit):
+    """shots(walk) -> shot(page, step), saving browser/[<walk>/]<NN>-<step>.png in order and
+    auditing each page photographed with axe-core (see audit)."""
 
     def for_walk(walk: str | None = None):
         folder = artifacts_dir / "browser" / (walk or "")
@@ -100,6 +139,7 @@ def shots(artifacts_dir):
             counter["n"] += 1
             path = folder / f"{counter['n']:02d}-{step}.png"
             page.screenshot(path=str(path), full_page=True)
+            audit(page, f"{walk or 'journey'}/{step} ({page.url})")
             return path
 
         return shot
