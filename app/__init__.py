@@ -10,7 +10,7 @@ from flask import Flask
 
 from app import cli, database, errors, integrations, security
 from app.admin.routes import bp as admin_bp
-from app.appeals.draft_routes import bp as drafts_bp
+from app.drafting.routes import bp as drafts_bp
 from app.appeals.routes import bp as appeals_bp
 from app.cities.routes import bp as cities_bp
 from app.config import Settings, development_secret_key

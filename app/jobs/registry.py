@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from app.appeals import jobs as appeal_jobs
+from app.appeals import retention
+from app.drafting import jobs as drafting_jobs
 from app.email import jobs as email_jobs
 from app.jobs import maintenance
 from app.webhooks import jobs as webhook_jobs
@@ -22,10 +23,10 @@ JOBS: tuple[Job, ...] = (
     Job("email_outbox", email_jobs.send_outbox, 30, 120),
     Job("dead_letters", email_jobs.dead_letters, 900, 300),
     Job("webhook_retry", webhook_jobs.retry_failed_webhooks, 60, 300),
-    Job("ai_queue", appeal_jobs.run_ai_queue, 15, 120),
+    Job("ai_queue", drafting_jobs.run_ai_queue, 15, 120),
     Job("followups", email_jobs.followups, 3600, 600),
     Job("cache_purge", maintenance.cache_purge, 600, 60),
-    Job("retention", appeal_jobs.retention, 86400, 3600),
+    Job("retention", retention.retention, 86400, 3600),
 )
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select, update
 
-from app.appeals.ai_runner import claim
+from app.drafting.runner import claim
 from app.extensions import db
 from app.jobs.runner import run_job
 from app.models import AiRequest, Appeal, ConsentAuditLog, EvidencePhoto

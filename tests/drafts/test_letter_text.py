@@ -1,5 +1,5 @@
 """Letters are plain text without profanity, whatever the model sends back (§6)."""
-from app.appeals.ai_text import clean_letter, contains_profanity, strip_markdown
+from app.drafting.letter_text import clean_letter, contains_profanity, strip_markdown
 
 MARKDOWN_LETTER = """```text
 # Appeal of Citation 912345678

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app.appeals import ai_budget, ai_limits, ai_runner
-from app.appeals.ai_letters import letter_facts
-from app.appeals.ai_status import system_status_notes
+from app.drafting import budget, request_limits, runner
+from app.drafting.letter_facts import letter_facts
+from app.drafting.status_notes import system_status_notes
 from app.extensions import db
 from app.integrations.ai import PoolFull
 from app.models import AiRequest, AiRequestStatus, Appeal, AppealStatus
@@ -77,24 +77,24 @@ def request_draft(appeal: Appeal, *, kind: str = "draft", instructions: str | No
     instructions = (instructions or "").strip() or None
     _check(appeal, kind, instructions)
     writer = current_app.extensions["letter_writer"]
-    prompt_tokens = writer.estimate_prompt_tokens(ai_runner.prompt(
+    prompt_tokens = writer.estimate_prompt_tokens(runner.prompt(
         letter_facts(appeal), system_status_notes(), kind, instructions, appeal.letter_text or None))
     now = utcnow()
     # One request of this driver at a time from here to the commit (PostgreSQL; on SQLite
     # the flush below takes the write lock), so two cannot both see a free window or budget.
-    ai_limits.serialize(f"ip:{client_ip}" if client_ip else None,
+    request_limits.serialize(f"ip:{client_ip}" if client_ip else None,
                         f"email:{appeal.email}" if appeal.email else None)
     db.session.execute(select(Appeal.id).where(Appeal.id == appeal.id).with_for_update())
     ai_request = AiRequest(appeal_id=appeal.id, kind=kind, instructions=instructions,
                            client_ip=client_ip, run_after=now)
     db.session.add(ai_request)
     db.session.flush()
-    run_at = ai_limits.next_run_at(appeal, client_ip, now, exclude=ai_request.id)
+    run_at = request_limits.next_run_at(appeal, client_ip, now, exclude=ai_request.id)
     if run_at is not None and run_at - now > MAX_DEFER:
         db.session.rollback()
         raise DraftBacklog(int((run_at - now - MAX_DEFER).total_seconds()) + 1)
     if writer.enabled:
-        grant = ai_budget.reserve(client_ip, prompt_tokens, writer.max_completion_tokens, now)
+        grant = budget.reserve(client_ip, prompt_tokens, writer.max_completion_tokens, now)
         if not grant.tokens and appeal.letter_text:
             db.session.rollback()  # the current letter stays; without one, the template writes it
             raise TokenBudgetExhausted(grant.retry_after)
@@ -116,7 +116,7 @@ def request_draft(appeal: Appeal, *, kind: str = "draft", instructions: str | No
     if slot is None:
         metrics.AI_REQUESTS.labels(outcome="queued").inc()
     else:
-        current_app.extensions["ai_pool"].submit(slot, ai_runner.run_request, ai_request.id,
+        current_app.extensions["ai_pool"].submit(slot, runner.run_request, ai_request.id,
                                                  http_request_id)
     return ai_request
 

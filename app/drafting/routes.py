@@ -11,13 +11,13 @@ from flask import (Blueprint, abort, flash, jsonify, make_response, redirect, re
                    request, url_for)
 from sqlalchemy import select
 
-from app.appeals import drafting
-from app.appeals.ai_status import system_status_notes
+from app.drafting import service
+from app.drafting.status_notes import system_status_notes
 from app.errors import error_response, wants_json
 from app.extensions import db
 from app.models import Appeal
 from app.observability.requests import current_request_id
-from app.appeals.ai_limits import hit_shared_limit
+from app.drafting.request_limits import hit_shared_limit
 from app.resilience.limits import DEFAULT_MESSAGE, client_ip, count_rejection, per_ip
 
 bp = Blueprint("drafts", __name__)
@@ -59,20 +59,20 @@ def start(public_id: str):
     # without one (the story page's "Write my letter") the letter is written afresh.
     kind = "refine" if instructions is not None and appeal.letter_text else "draft"
     try:
-        ai_request = drafting.request_draft(appeal, kind=kind, instructions=instructions,
+        ai_request = service.request_draft(appeal, kind=kind, instructions=instructions,
                                             client_ip=client_ip(),
                                             http_request_id=current_request_id())
-    except drafting.TokenBudgetExhausted as exc:
+    except service.TokenBudgetExhausted as exc:
         if wants_json():
             return error_response(429, exc.message, headers={"Retry-After": exc.retry_after})
         flash(exc.message, "info")
         return redirect(_review_url(public_id), 303)
-    except drafting.DraftError as exc:
+    except service.DraftError as exc:
         headers = {"Retry-After": exc.retry_after} if exc.retry_after else None
         return error_response(exc.status, exc.message, headers=headers)
 
     poll_url = url_for("drafts.status", public_id=public_id)
-    view = drafting.describe(appeal, ai_request)
+    view = service.describe(appeal, ai_request)
     if wants_json():
         response = jsonify(_as_json(public_id, view, request_id=ai_request.public_id))
     else:
@@ -87,14 +87,14 @@ def start(public_id: str):
 @bp.get("/appeals/<public_id>/draft")
 def status(public_id: str):
     appeal = _appeal_or_404(public_id)
-    ai_request = drafting.latest_request(appeal)
+    ai_request = service.latest_request(appeal)
     poll_url = url_for("drafts.status", public_id=public_id)
     if ai_request is None:
         if wants_json():
             return error_response(404, "No letter has been requested for this appeal yet.")
         return render_template("drafts/start.html", appeal=appeal, notes=system_status_notes(),
                                review_url=_review_url(public_id))
-    view = drafting.describe(appeal, ai_request)
+    view = service.describe(appeal, ai_request)
     if wants_json():
         return jsonify(_as_json(public_id, view, request_id=ai_request.public_id))
     response = make_response(render_template("drafts/status.html", appeal=appeal, view=view,
@@ -103,7 +103,7 @@ def status(public_id: str):
     return response
 
 
-def _as_json(public_id: str, view: drafting.DraftView, *, request_id: str) -> dict:
+def _as_json(public_id: str, view: service.DraftView, *, request_id: str) -> dict:
     body = {
         "state": view.state,
         "kind": view.kind,

@@ -3,7 +3,7 @@ provider call, settled with the usage the provider reports.
 
 Checking the budget and charging it only after the call let concurrent drafts from one IP
 each see it unspent, and all of them call the provider. So each accepted request now
-reserves, in the transaction that records it (under `ai_limits.serialize`), what its call
+reserves, in the transaction that records it (under `request_limits.serialize`), what its call
 can cost at most: the prompt estimate plus the completion ceiling it will be given
 (`max_tokens`, lowered so that the reservation fits what is left). The reservation is the
 request row's `tokens_used` until the call ends; the runner then replaces it by the usage

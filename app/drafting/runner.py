@@ -5,7 +5,7 @@ hung provider holds a worker thread but no connection. Whatever fails, the drive
 current letter is never thrown away: a failed refinement keeps it.
 
 The call stays within the tokens the request reserved when it was accepted (its row's
-`tokens_used`, see `ai_budget`): `max_tokens` is what the reservation leaves after the
+`tokens_used`, see `budget`): `max_tokens` is what the reservation leaves after the
 prompt. When the request ends, `tokens_used` becomes what the call cost: the usage the
 provider reported, nothing when no call was made or the provider refused it (an error, a
 timeout: no letter came back), and the whole reservation when the cost is not known (no
@@ -20,11 +20,11 @@ import sentry_sdk
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.appeals import ai_prompts
-from app.appeals.ai_budget import completion_ceiling
-from app.appeals.ai_letters import letter_facts, template_letter
-from app.appeals.ai_status import system_status_notes
-from app.appeals.ai_text import clean_letter
+from app.drafting import prompts
+from app.drafting.budget import completion_ceiling
+from app.drafting.letter_facts import letter_facts, template_letter
+from app.drafting.status_notes import system_status_notes
+from app.drafting.letter_text import clean_letter
 from app.extensions import db
 from app.integrations.ai import WriterFailed, WriterTimeout
 from app.models import AiRequest, AiRequestStatus, Appeal, AppealStatus
@@ -46,7 +46,7 @@ class Result:
 
 def prompt(facts: dict, notes: list[str], kind: str, instructions: str | None,
            current: str | None) -> list[dict]:
-    return ai_prompts.messages(facts, notes, instructions=instructions,
+    return prompts.messages(facts, notes, instructions=instructions,
                                current_letter=current if kind == "refine" else None)
 
 

@@ -10,7 +10,7 @@ multiply it.
 
 Counting and recording must not interleave between two requests of one driver, or both see
 a free window: `serialize` makes the caller's transaction the only one counting for those
-drivers until it ends (the token budget in `ai_budget` relies on it too).
+drivers until it ends (the token budget in `budget` relies on it too).
 
 appeal_writes (per IP) is counted here by hand in Flask-Limiter's own storage, under the
 same identifiers its `@limited` views use, rather than with the decorator: a decorated view
