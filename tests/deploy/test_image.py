@@ -32,6 +32,32 @@ def test_image_holds_only_what_runs_and_what_it_runs_with(podman, app_image):
     assert "pdftoppm version 22." in output
 
 
+# Run in the image as its user: Tesseract (through tesserocr and Debian's English data) reads
+# a line rendered with the image's font, and Poppler renders a PDF made by reportlab.
+OCR_AND_PDF = """
+import glob, subprocess
+import tesserocr
+from PIL import Image, ImageDraw, ImageFont
+from reportlab.pdfgen.canvas import Canvas
+
+line = Image.new("L", (1000, 140), 255)
+font = ImageFont.truetype(glob.glob("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")[0], 64)
+ImageDraw.Draw(line).text((30, 30), "CITATION 912345678", fill=0, font=font)
+print("ocr:", tesserocr.image_to_text(line, path=glob.glob("/usr/share/tesseract-ocr/*/tessdata")[0]))
+letter = Canvas("/tmp/letter.pdf")
+letter.drawString(72, 720, "Dear hearing officer")
+letter.save()
+subprocess.run(["pdftoppm", "-png", "-r", "30", "/tmp/letter.pdf", "/tmp/page"], check=True)
+print("pages:", sorted(glob.glob("/tmp/page*.png")))
+"""
+
+
+def test_image_reads_a_ticket_line_and_renders_a_letter(podman, app_image):
+    done = podman("run", "--rm", app_image, "python3", "-c", OCR_AND_PDF)
+    assert "ocr: CITATION 912345678" in done.stdout, done.stdout + done.stderr
+    assert "pages: ['/tmp/page-1.png']" in done.stdout, done.stdout + done.stderr
+
+
 def test_release_makes_the_web_process_ready_and_it_serves_as_a_user(
         podman, app_image, fly_commands, fly_checks, production_env, env_file):
     env = env_file(production_env)
