@@ -19,7 +19,7 @@ from app.appeals.forms import FindForm, StartForm
 from app.appeals.service import FieldProblem, get_appeal, start_appeal
 from app.cities import registry
 from app.cities.citations import normalise
-from app.email.driver import send_appeal_link
+from app.appeals.driver_notifications import send_appeal_link
 from app.errors import ServiceUnavailable
 from app.extensions import db
 from app.resilience.limits import limited

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.email import admin_service
-from app.email.driver import resend_receipt, send_appeal_link
+from app.appeals.driver_notifications import resend_receipt, send_appeal_link
 from app.extensions import db
 from app.models import Appeal
 from tests.email.conftest import queue, rows, send

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from app.integrations.payments import PaymentsGateway
 from app.webhooks.handlers import charges, checkout
-from app.webhooks.handlers.result import Alert, Outcome, Result
+from app.appeals.payment_result import Alert, Outcome, Result
 
 
 @dataclass(frozen=True)

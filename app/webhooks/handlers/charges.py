@@ -1,11 +1,10 @@
 """payment_intent.payment_failed, charge.refunded and charge.dispute.created."""
 from __future__ import annotations
 
+from app.appeals.payment_match import Payment, mismatch, object_id, owner
+from app.appeals.payment_result import Alert, Result, ignored, processed
+from app.appeals.payments import find_appeal, mark_failed, mark_refunded
 from app.integrations.payments import PaymentsGateway
-from app.webhooks.handlers.appeal_payments import (Payment, find_appeal, mark_failed, mark_refunded,
-                                                   object_id)
-from app.webhooks.handlers.expected import mismatch, owner
-from app.webhooks.handlers.result import Alert, Result, ignored, processed
 
 STILL_GOING = ("succeeded", "processing", "requires_capture")
 

@@ -1,14 +1,11 @@
 """checkout.session.* events: read the session as it is now, then move the appeal."""
 from __future__ import annotations
 
+from app.appeals.payment_match import Payment, object_id, owner
+from app.appeals.payment_result import Result, ignored
+from app.appeals.payments import find_appeal, mark_checkout_expired, mark_failed, mark_paid
 from app.integrations.payments import PaymentsGateway
-from app.models import AppealStatus
-from app.webhooks.handlers.appeal_payments import (Payment, find_appeal, mark_failed, mark_paid,
-                                                   object_id)
-from app.webhooks.handlers.expected import owner
-from app.webhooks.handlers.result import Result, ignored, processed
 
-S = AppealStatus
 PAID = ("paid", "no_payment_required")
 
 
@@ -63,9 +60,4 @@ def apply_expired(event: dict, session: dict) -> Result:
     appeal = _appeal(session)
     if appeal is None:
         return ignored("no appeal for this checkout session")
-    if appeal.status != S.AWAITING_PAYMENT:
-        return ignored(f"appeal is {appeal.status}; it stays")
-    if appeal.stripe_checkout_session_id != session["id"]:
-        return ignored("a newer checkout session is the appeal's current one")
-    appeal.move_to(S.LETTER_READY)
-    return processed("checkout expired; appeal back to letter_ready")
+    return mark_checkout_expired(appeal, session["id"])

@@ -72,3 +72,8 @@ def owner(metadata: dict | None, client_reference_id: str | None = None) -> str 
     """The appeal a Stripe object names; None when it names none, or two different ones."""
     named = {value for value in ((metadata or {}).get("appeal_id"), client_reference_id) if value}
     return named.pop() if len(named) == 1 else None
+
+
+def object_id(value) -> str | None:
+    """Stripe fields hold an id, or the object itself when expanded."""
+    return value.get("id") if isinstance(value, dict) else value

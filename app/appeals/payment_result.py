@@ -1,4 +1,5 @@
-"""What a handler decided, and the operator alerts to raise once its transaction commits."""
+"""What a payment move decided (the Stripe event's outcome), and the operator alerts to raise
+once its transaction commits."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
