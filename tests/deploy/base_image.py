@@ -30,9 +30,10 @@ def base_image(podman: Podman, timings: dict[str, float]) -> str:
         started = time.monotonic()
         _debootstrap_tarball(tarball)
         timings["debootstrap_s"] = round(time.monotonic() - started, 1)
-        for old in CACHE_DIR.glob(f"debian-{host_settings.SUITE}-minbase-*.tar"):
-            if old != tarball:
-                old.unlink()
+        # Earlier days' bases, and what runs killed half-way on those days left behind.
+        for old in CACHE_DIR.glob("*debian-*-minbase-*"):
+            if today not in old.name:
+                old.unlink(missing_ok=True)
     name = f"localhost/fct-base:{host_settings.SUITE}-{today}"
     started = time.monotonic()
     podman.import_tarball(tarball, name)
@@ -62,7 +63,8 @@ def _debootstrap_tarball(tarball: Path) -> None:
         for leftover in [*rootfs.glob("var/cache/apt/archives/*.deb"),
                          *rootfs.glob("var/lib/apt/lists/*_*")]:
             leftover.unlink()
-        partial = tarball.with_suffix(".partial")
+        # Two runs starting the same day each write their own file; the last rename wins.
+        partial = CACHE_DIR / f".{tarball.name}.{os.getpid()}.partial"
         subprocess.run(["tar", "-C", str(rootfs), "--numeric-owner", "-cf", str(partial), "."],
                        check=True, capture_output=True, timeout=300)
         os.replace(partial, tarball)  # a run killed half-way never leaves a broken cache
