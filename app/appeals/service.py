@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from app.appeals.forms import MARKETING_WORDING_VERSION
 from app.cities import registry
+from app.email.consent import record_consent
 from app.extensions import db
 from app.models import Appeal, AppealStatus, ConsentAction
-from app.unsubscribe.consent import record_consent
 
 S = AppealStatus
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,32}$")

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 
+from app.email.consent import may_receive
 from app.email.message import Outgoing
 from app.extensions import db
 from app.models import EmailOutbox, OutboxStatus
 from app.models.base import utcnow
-from app.unsubscribe.consent import may_receive
 
 LEASE_S = 300
 BACKOFF_S = (60, 300, 1800, 7200, 21600)  # 1 min, 5 min, 30 min, 2 h, 6 h

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy import and_, exists, select
 
+from app.email.consent import FOLLOWUP
 from app.email.outbox import enqueue
 from app.email.upsert import insert_ignoring_conflicts
 from app.extensions import db
 from app.models import Appeal, AppealStatus, FollowupEvent
 from app.models.base import as_utc, utcnow
-from app.unsubscribe.consent import FOLLOWUP
 from app.urls import absolute_url
 
 SCHEDULE = ((1, 14), (2, 30))  # (followup number, days after mailing)

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from flask import current_app
 
-from app.unsubscribe.tokens import make_token
+from app.email.unsubscribe_tokens import make_token
 from app.urls import absolute_url
 
 

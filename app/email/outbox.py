@@ -10,11 +10,11 @@ import re
 import uuid
 
 from flask import render_template
+from app.email.consent import UNSUBSCRIBABLE
 from app.email.links import mail_domain, unsubscribe_link
 from app.email.upsert import insert_ignoring_conflicts
 from app.extensions import db
 from app.models import EmailCategory, EmailOutbox
-from app.unsubscribe.consent import UNSUBSCRIBABLE
 
 WHITESPACE = re.compile(r"\s+")
 

@@ -11,8 +11,8 @@ import hashlib
 import time
 
 from app.email.outbox import enqueue
+from app.email.unsubscribe_tokens import make_token
 from app.models import ConsentAction
-from app.unsubscribe.tokens import make_token
 from app.urls import absolute_url
 
 CONFIRM_WINDOW_S = 600

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, make_response, render_template, request
 
+from app.email import consent
+from app.email.unsubscribe_tokens import TokenExpired, TokenInvalid, read_token
 from app.errors import error_response
 from app.extensions import csrf, db
 from app.models import ConsentAction
 from app.operators.sessions import current_operator
 from app.resilience.limits import limited
-from app.unsubscribe import consent
 from app.unsubscribe.confirmation import send_confirmation
-from app.unsubscribe.tokens import TokenExpired, TokenInvalid, read_token
 
 bp = Blueprint("unsubscribe", __name__)
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
+from app.email.consent import record_consent
 from app.extensions import db
 from app.models import Appeal, FollowupEvent
 from app.models.base import as_utc, utcnow
-from app.unsubscribe.consent import record_consent
 from tests.email.conftest import rows, send
 
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from app.unsubscribe.tokens import make_token
+from app.email.unsubscribe_tokens import make_token
 from tests.appeals.conftest import NO_LIMITS, start_appeal
 
 SECRET_ARGS = {"public_id", "token", "email", "session_id"}

@@ -6,9 +6,9 @@ import time
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from app.email.unsubscribe_tokens import SALT, make_token
 from app.extensions import db
 from app.models import Consent, ConsentAuditLog
-from app.unsubscribe.tokens import SALT, make_token
 
 BASE_URL = "https://fightcitytickets.test"
 

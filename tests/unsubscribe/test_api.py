@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
+from app.email.consent import record_consent
 from app.email.outbox import enqueue
 from app.extensions import db
 from app.models import AdminUser, EmailOutbox
-from app.unsubscribe.consent import record_consent
 from tests.admin.conftest import sign_in
 from tests.email.conftest import rows, send
 from tests.unsubscribe.conftest import audit, consent, old_token, token_for

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.email.consent import UNSUBSCRIBE_WORDING_VERSION, record_consent
 from app.email.outbox import enqueue
 from app.extensions import db
-from app.unsubscribe.consent import UNSUBSCRIBE_WORDING_VERSION, record_consent
 from tests.email.conftest import rows, send
 from tests.unsubscribe.conftest import audit, consent, old_token, token_for
 
