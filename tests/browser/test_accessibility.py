@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from app.unsubscribe.tokens import make_token
+from app.email.unsubscribe_tokens import make_token
 from tests.appeals.conftest import NO_LIMITS, sf_today
-from tests.browser.test_admin_console import OPERATOR, PASSWORD, seed
+from tests.browser.console_data import OPERATOR, PASSWORD, seed
 
 DESKTOP = {"width": 1280, "height": 900}
 # Console pages that are not HTML pages (a download) are not audited.

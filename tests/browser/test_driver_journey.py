@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests.appeals.conftest import NO_LIMITS, image_bytes, sf_today
+from tests.browser.console_errors import watch_console
 
 OWN_LETTER = ("To the SFMTA Citation Review office,\n\nI ask you to review and dismiss citation "
               "912345678. The meter was broken and I paid by phone as the sign instructs.\n\n"
@@ -20,19 +21,6 @@ def dead_port_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-def _watch_console(page) -> list[str]:
-    """Script errors and CSP violations (e.g. an inline script) fail the walk, and so does any
-    failed request other than the browser's own favicon probe and an expected 503 page."""
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
-            if response.status >= 400 and response.status != 503
-            and not response.url.endswith("/favicon.ico") else None)
-    return errors
 
 
 def walk_to_checkout(page, base: str, shot, *, ai_hangs: bool = False) -> None:
@@ -109,7 +97,7 @@ def test_driver_walks_from_camera_to_success(walk, app_factory, serve, phone, sh
         env.update(DEEPSEEK_API_KEY="sk-test", DEEPSEEK_BASE_URL=ai.url, DEEPSEEK_TIMEOUT_S="1")
     server = serve(app_factory(**env))
     shot = shots(None if walk == "happy" else walk)
-    errors = _watch_console(phone)
+    errors = watch_console(phone)
 
     walk_to_checkout(phone, server.url, shot, ai_hangs=walk == "ai-hangs")
 
@@ -133,7 +121,7 @@ def test_driver_sees_payments_unavailable_when_stripe_is_down(app_factory, serve
                                STRIPE_PUBLISHABLE_KEY="pk_test_x", STRIPE_API_BASE=dead_port_url(),
                                **NO_LIMITS))
     shot = shots("stripe-down")
-    errors = _watch_console(phone)
+    errors = watch_console(phone)
     walk_to_checkout(phone, server.url, shot)
 
     heading = phone.get_by_role(

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Appeal, AppealStatus
 from tests.appeals.conftest import NO_LIMITS, image_bytes, sf_today
 from tests.browser.keyboard import focused, press_on, tab_to
-from tests.browser.test_driver_journey import _watch_console
+from tests.browser.console_errors import watch_console
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -111,7 +111,7 @@ def test_driver_completes_the_journey_with_the_keyboard_alone(app_factory, serve
     context = browser.new_context(viewport=DESKTOP, locale="en-US")
     context.set_default_timeout(20_000)
     page = context.new_page()
-    errors = _watch_console(page)
+    errors = watch_console(page)
     shot = shots("keyboard")
     try:
         start(page, server.url, shot)
