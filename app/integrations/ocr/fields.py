@@ -6,6 +6,7 @@ must look like. Fields below `fill_at` are left empty rather than guessed.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -95,6 +96,13 @@ def read_fields(words: Sequence[Word], cities: Sequence[KnownCity], fill_at: flo
         violation=_field(page.best("violation", _free_text), fill_at),
         location=_field(page.best("location", _free_text), fill_at),
         city=_field(city, fill_at))
+
+
+def surer(first: TicketReading, second: TicketReading) -> TicketReading:
+    """Field by field, the reading with the higher confidence."""
+    return TicketReading(**{
+        f.name: max(getattr(first, f.name), getattr(second, f.name), key=lambda x: x.confidence)
+        for f in dataclasses.fields(TicketReading) if f.name != "seconds"})
 
 
 def _free_text(text: str) -> tuple[str, float] | None:

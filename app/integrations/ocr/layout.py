@@ -110,7 +110,9 @@ def right_of(rows: Sequence[Sequence[Word]], label: Span, stop) -> list[Word]:
     row = rows[label.row]
     taken: list[Word] = []
     previous = row[label.end - 1]
-    limit = 4 * gap_limit(previous)  # the first value may sit in a column far right
+    # The first value may sit in a column far right of a short label ("ST." in a table
+    # whose longest label is "LOCATION OF VIOLATION").
+    limit = 40 * max(previous.height, 12)
     for index in range(label.end, len(row)):
         word = row[index]
         if word.left - previous.right > limit or (taken and stop(row, index)):

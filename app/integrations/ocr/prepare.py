@@ -21,6 +21,7 @@ MAX_WORKING_SIDE = 2400  # larger photos are reduced first: nothing is gained ab
 THUMBNAIL = 600  # where the angle and the ticket's outline are measured
 TICKET_WIDTH = 1500  # the ticket is scaled to this width for Tesseract
 SKEW_LIMIT = 15  # degrees either way searched for the text lines' angle
+INK_LEVEL = 140  # on the prepared image, where paper is white and ink near black
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError)
 
 
@@ -80,6 +81,13 @@ def prepare(gray: Image.Image) -> Image.Image:
     gray = gray.resize((TICKET_WIDTH, max(1, round(gray.height * scale))),
                        Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
     return ImageOps.autocontrast(_flatten(gray), cutoff=(1, 0))
+
+
+def ink_only(prepared: Image.Image) -> Image.Image:
+    """Black ink on white, everything lighter than mid-grey dropped: the faint rules and
+    box lines of a form go, which otherwise break Tesseract's layout analysis into pieces.
+    Thin blurred strokes can go too, hence a second look rather than the first."""
+    return prepared.point(lambda v: 255 if v > INK_LEVEL else 0)
 
 
 def _strokes(small: Image.Image) -> Image.Image:
