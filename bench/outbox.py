@@ -26,7 +26,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from app.email import message
+from app.email import composition
 from app.email.outbox import enqueue
 from app.email.sender import BATCH_SIZE
 from app.extensions import db
@@ -166,7 +166,7 @@ def sent_messages(app: Flask) -> tuple[Counter, list[tuple[str, str, bytes]]]:
         mail_from = app.extensions["settings"].mail_from
         sender = parseaddr(mail_from)[1]
         built = [(sender, row.recipient,
-                  message.build(message.Outgoing.of(row), mail_from).as_bytes()) for row in rows]
+                  composition.build(composition.Outgoing.of(row), mail_from).as_bytes()) for row in rows]
         statuses = Counter(row.status for row in rows)
         db.session.remove()
     return statuses, built

@@ -23,7 +23,7 @@ def index():
     form = SearchForm(request.args)
     status = request.args.get("status", "")
     appeals = service.search_appeals(form.q.data or "", status)
-    statuses = [v for k, v in vars(AppealStatus).items() if not k.startswith("_")]
+    statuses = list(AppealStatus)
     return render_template("admin/appeals.html", form=form, appeals=appeals, status=status,
                            statuses=statuses)
 

@@ -16,7 +16,6 @@ from app.resilience.limits import limited
 from app.urls import absolute_url
 
 log = logging.getLogger(__name__)
-S = AppealStatus
 RETRY_AFTER_S = 30
 
 
@@ -72,8 +71,8 @@ def checkout(public_id: str):
 def success(public_id: str):
     """Only the state recorded from the webhook counts; the query string is ignored."""
     appeal = load_appeal(public_id)
-    confirming = appeal.status == S.AWAITING_PAYMENT
+    confirming = appeal.status == AppealStatus.AWAITING_PAYMENT
     response = render_page("appeals/success.html", appeal=appeal, confirming=confirming,
-                           paid=appeal.status in (S.PAID, S.MAILED))
+                           paid=appeal.status in (AppealStatus.PAID, AppealStatus.MAILED))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -15,10 +15,10 @@ from app.email.consent import record_consent
 from app.extensions import db
 from app.models import Appeal, AppealStatus, ConsentAction
 
-S = AppealStatus
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
 # After payment the letter is what was paid for; nothing the driver sends may change it.
-LOCKED = frozenset({S.PAID, S.MAILED, S.REFUNDED, S.CANCELLED})
+LOCKED = frozenset({AppealStatus.PAID, AppealStatus.MAILED, AppealStatus.REFUNDED,
+                    AppealStatus.CANCELLED})
 MAIL_CLASSES = ("standard", "certified")
 
 
@@ -81,7 +81,7 @@ def start_appeal(city_slug: str, citation_number: str, violation_date: date) -> 
             raise FieldProblem("violation_date", message)
         raise FieldProblem("citation_number", check.error or "That citation number doesn't look right.")
     appeal = Appeal(city_slug=city.slug, citation_number=check.normalized, violation_date=violation_date,
-                    status=S.STARTED)
+                    status=AppealStatus.STARTED)
     db.session.add(appeal)
     db.session.commit()
     return appeal, check
@@ -108,9 +108,9 @@ def save_letter(appeal: Appeal, text: str) -> None:
     paid for the new one (the payment idempotency key includes the letter version).
     """
     ensure_editable(appeal)
-    if text == (appeal.letter_text or "") and appeal.status == S.LETTER_READY:
+    if text == (appeal.letter_text or "") and appeal.status == AppealStatus.LETTER_READY:
         return
-    appeal.move_to(S.LETTER_READY)
+    appeal.move_to(AppealStatus.LETTER_READY)
     appeal.letter_text = text
     appeal.letter_source = "driver"
     appeal.letter_version = (appeal.letter_version or 0) + 1
@@ -129,8 +129,8 @@ def prepare_checkout(appeal: Appeal, mail_class: str, return_address: str, setti
     appeal.price_cents = amount
     appeal.currency = settings.appeal_currency
     appeal.return_address = return_address
-    if appeal.status != S.AWAITING_PAYMENT:  # a retry after Stripe was down is already there
-        appeal.move_to(S.AWAITING_PAYMENT)
+    if appeal.status != AppealStatus.AWAITING_PAYMENT:  # a retry after Stripe was down is already there
+        appeal.move_to(AppealStatus.AWAITING_PAYMENT)
     db.session.commit()
     return amount
 

@@ -15,20 +15,19 @@ from app.models import Appeal, AppealStatus
 from app.models.base import as_utc, utcnow
 from app.resilience.cache import TTLCache, get_cache
 
-S = AppealStatus
 CACHE_NAME = "appeal_status"
 CACHE_TTL_S = 15 * 60
 
 STATUS_WORDS = {
-    S.STARTED: "Started: your letter isn't written yet",
-    S.LETTER_READY: "Your letter is ready for you to review",
-    S.WRITING_NEEDED: "Your letter needs your words",
-    S.AWAITING_PAYMENT: "Waiting for payment",
-    S.PAID: "Paid: we're preparing your letter for the post",
-    S.MAILED: "Mailed to the city",
-    S.PAYMENT_FAILED: "The payment didn't go through",
-    S.REFUNDED: "Refunded",
-    S.CANCELLED: "Cancelled",
+    AppealStatus.STARTED: "Started: your letter isn't written yet",
+    AppealStatus.LETTER_READY: "Your letter is ready for you to review",
+    AppealStatus.WRITING_NEEDED: "Your letter needs your words",
+    AppealStatus.AWAITING_PAYMENT: "Waiting for payment",
+    AppealStatus.PAID: "Paid: we're preparing your letter for the post",
+    AppealStatus.MAILED: "Mailed to the city",
+    AppealStatus.PAYMENT_FAILED: "The payment didn't go through",
+    AppealStatus.REFUNDED: "Refunded",
+    AppealStatus.CANCELLED: "Cancelled",
 }
 
 
@@ -39,15 +38,15 @@ def cache() -> TTLCache:
 def next_step(appeal: Appeal) -> tuple[str, str] | None:
     """(endpoint, label) of what the driver does next, or None when nothing is left to do."""
     status = appeal.status
-    if status == S.STARTED:
+    if status == AppealStatus.STARTED:
         if not appeal.story:
             return "appeals.story", "Tell us what happened"
         return "appeals.story", "Write my letter"
-    if status == S.LETTER_READY:
+    if status == AppealStatus.LETTER_READY:
         return "appeals.review", "Review your letter"
-    if status == S.WRITING_NEEDED:
+    if status == AppealStatus.WRITING_NEEDED:
         return "appeals.review", "Write your letter"
-    if status in (S.AWAITING_PAYMENT, S.PAYMENT_FAILED):
+    if status in (AppealStatus.AWAITING_PAYMENT, AppealStatus.PAYMENT_FAILED):
         if not (appeal.signature_key or appeal.signature_name):
             return "appeals.sign", "Sign your letter"
         return "appeals.checkout", "Pay and mail my letter"
@@ -59,7 +58,8 @@ def snapshot(appeal: Appeal) -> dict:
     check = citation_check(appeal)
     step = next_step(appeal)
     paid_at, mailed_at = as_utc(appeal.paid_at), as_utc(appeal.mailed_at)
-    open_case = appeal.status not in (S.PAID, S.MAILED, S.REFUNDED, S.CANCELLED)
+    open_case = appeal.status not in (AppealStatus.PAID, AppealStatus.MAILED, AppealStatus.REFUNDED,
+                                      AppealStatus.CANCELLED)
     return {
         "public_id": appeal.public_id,
         "status": appeal.status,

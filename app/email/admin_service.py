@@ -7,9 +7,8 @@ from app.extensions import db
 from app.models import EmailOutbox, OutboxStatus
 from app.models.base import utcnow
 
-S = OutboxStatus
-REQUEUEABLE = (S.DEAD, S.SUPPRESSED, S.DISCARDED)
-DISCARDABLE = (S.DEAD, S.PENDING)
+REQUEUEABLE = (OutboxStatus.DEAD, OutboxStatus.SUPPRESSED, OutboxStatus.DISCARDED)
+DISCARDABLE = (OutboxStatus.DEAD, OutboxStatus.PENDING)
 
 
 def list_outbox(status: str | None = None, limit: int = 100) -> list[EmailOutbox]:
@@ -25,7 +24,7 @@ def requeue(message_id: int) -> bool:
     row = db.session.get(EmailOutbox, message_id)
     if row is None or row.status not in REQUEUEABLE:
         return False
-    row.status, row.attempts, row.next_attempt_at = S.PENDING, 0, utcnow()
+    row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, utcnow()
     row.lease_until = row.dead_at = row.alerted_at = None
     row.permanent_failure = False
     db.session.commit()
@@ -37,6 +36,6 @@ def discard(message_id: int) -> bool:
     row = db.session.get(EmailOutbox, message_id)
     if row is None or row.status not in DISCARDABLE:
         return False
-    row.status, row.lease_until = S.DISCARDED, None
+    row.status, row.lease_until = OutboxStatus.DISCARDED, None
     db.session.commit()
     return True

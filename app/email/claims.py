@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 
 from app.email.consent import may_receive
-from app.email.message import Outgoing
+from app.email.composition import Outgoing
 from app.extensions import db
 from app.models import EmailOutbox, OutboxStatus
 from app.models.base import utcnow
@@ -24,12 +24,11 @@ from app.models.base import utcnow
 LEASE_S = 300
 BACKOFF_S = (60, 300, 1800, 7200, 21600)  # 1 min, 5 min, 30 min, 2 h, 6 h
 MAX_ATTEMPTS = 5
-S = OutboxStatus
 
 
 def due(now: datetime):
-    return or_(and_(EmailOutbox.status == S.PENDING, EmailOutbox.next_attempt_at <= now),
-               and_(EmailOutbox.status == S.SENDING, EmailOutbox.lease_until < now))
+    return or_(and_(EmailOutbox.status == OutboxStatus.PENDING, EmailOutbox.next_attempt_at <= now),
+               and_(EmailOutbox.status == OutboxStatus.SENDING, EmailOutbox.lease_until < now))
 
 
 def claim(limit: int) -> tuple[list[Outgoing], int]:
@@ -46,7 +45,7 @@ def claim(limit: int) -> tuple[list[Outgoing], int]:
         ids = db.session.execute(
             update(EmailOutbox)
             .where(EmailOutbox.id.in_(picked), due(now))
-            .values(status=S.SENDING, lease_until=now + timedelta(seconds=LEASE_S),
+            .values(status=OutboxStatus.SENDING, lease_until=now + timedelta(seconds=LEASE_S),
                     attempts=EmailOutbox.attempts + 1, updated_at=now)
             .returning(EmailOutbox.id)
             .execution_options(synchronize_session=False)).scalars().all()
@@ -57,7 +56,8 @@ def claim(limit: int) -> tuple[list[Outgoing], int]:
             if may_receive(row.recipient, row.category):
                 batch.append(Outgoing.of(row))
             else:  # consent missing or withdrawn: never sent, kept for the record
-                row.status, row.lease_until, row.attempts = S.SUPPRESSED, None, row.attempts - 1
+                row.status, row.lease_until = OutboxStatus.SUPPRESSED, None
+                row.attempts -= 1
                 row.last_error = "no marketing consent for this address"
                 suppressed += 1
         db.session.commit()
@@ -72,7 +72,7 @@ def _finish(item: Outgoing, **values) -> bool:
     try:
         result = db.session.execute(
             update(EmailOutbox)
-            .where(EmailOutbox.id == item.id, EmailOutbox.status == S.SENDING,
+            .where(EmailOutbox.id == item.id, EmailOutbox.status == OutboxStatus.SENDING,
                    EmailOutbox.attempts == item.attempts)
             .values(lease_until=None, updated_at=utcnow(), **values)
             .execution_options(synchronize_session=False))
@@ -84,7 +84,7 @@ def _finish(item: Outgoing, **values) -> bool:
 
 
 def mark_sent(item: Outgoing, provider_message_id: str) -> bool:
-    return _finish(item, status=S.SENT, sent_at=utcnow(), last_error=None,
+    return _finish(item, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None,
                    provider_message_id=provider_message_id)
 
 
@@ -92,17 +92,20 @@ def mark_failed(item: Outgoing, error: str, *, permanent: bool) -> str:
     """Back off, or dead-letter; returns the outcome: retry, dead or rejected."""
     now = utcnow()
     if permanent:
-        _finish(item, status=S.DEAD, dead_at=now, permanent_failure=True, last_error=error[:2000])
+        _finish(item, status=OutboxStatus.DEAD, dead_at=now, permanent_failure=True,
+                last_error=error[:2000])
         return "rejected"
     if item.attempts >= MAX_ATTEMPTS:
-        _finish(item, status=S.DEAD, dead_at=now, permanent_failure=False, last_error=error[:2000])
+        _finish(item, status=OutboxStatus.DEAD, dead_at=now, permanent_failure=False,
+                last_error=error[:2000])
         return "dead"
     delay = BACKOFF_S[min(item.attempts, len(BACKOFF_S)) - 1]
-    _finish(item, status=S.PENDING, next_attempt_at=now + timedelta(seconds=delay),
+    _finish(item, status=OutboxStatus.PENDING, next_attempt_at=now + timedelta(seconds=delay),
             last_error=error[:2000])
     return "retry"
 
 
 def release(item: Outgoing) -> bool:
     """Hand an untried message back (the batch ran out of lease time): no attempt used."""
-    return _finish(item, status=S.PENDING, attempts=item.attempts - 1, next_attempt_at=utcnow())
+    return _finish(item, status=OutboxStatus.PENDING, attempts=item.attempts - 1,
+                   next_attempt_at=utcnow())

@@ -18,14 +18,13 @@ MAX_REQUEUES = 2
 # The admin pages' dead-letter list (admin.email.index); a path, so the alert can be built
 # whether or not the admin blueprint is mounted in this process.
 ADMIN_DEAD_LETTERS = "/admin/email/?status=dead"
-S = OutboxStatus
 
 
 def alert_new() -> int:
     """Alert once for the dead letters nobody was told about yet; returns how many."""
     rows = db.session.execute(
         select(EmailOutbox.id, EmailOutbox.template, EmailOutbox.permanent_failure)
-        .where(EmailOutbox.status == S.DEAD, EmailOutbox.alerted_at.is_(None))
+        .where(EmailOutbox.status == OutboxStatus.DEAD, EmailOutbox.alerted_at.is_(None))
         .order_by(EmailOutbox.id)).all()
     if not rows:
         db.session.rollback()
@@ -64,9 +63,9 @@ def requeue_transient() -> int:
     now = utcnow()
     result = db.session.execute(
         update(EmailOutbox)
-        .where(EmailOutbox.status == S.DEAD, EmailOutbox.permanent_failure.is_(False),
+        .where(EmailOutbox.status == OutboxStatus.DEAD, EmailOutbox.permanent_failure.is_(False),
                EmailOutbox.requeues < MAX_REQUEUES)
-        .values(status=S.PENDING, attempts=0, requeues=EmailOutbox.requeues + 1,
+        .values(status=OutboxStatus.PENDING, attempts=0, requeues=EmailOutbox.requeues + 1,
                 next_attempt_at=now, lease_until=None, dead_at=None, alerted_at=None,
                 updated_at=now)
         .execution_options(synchronize_session=False))

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pybreaker
 from flask import current_app
 
-from app.email import claims, message
+from app.email import claims, composition
 from app.integrations.email import MailError, PermanentMailError, TransientMailError
 from app.observability import metrics
 from app.resilience.breakers import OpenCircuit, guard, registry
@@ -61,9 +61,9 @@ def breaker_waiting() -> bool:
     return bool(opened_at and datetime.now(UTC) < opened_at + timedelta(seconds=cb.reset_timeout))
 
 
-def _send_one(session, item: message.Outgoing, mail_from: str) -> str:
+def _send_one(session, item: composition.Outgoing, mail_from: str) -> str:
     try:
-        mime = message.build(item, mail_from)
+        mime = composition.build(item, mail_from)
     except (ValueError, TypeError) as exc:
         log.error("email cannot be built", extra={"outbox_id": item.id, "error": type(exc).__name__})
         return claims.mark_failed(item, f"message cannot be built: {exc}", permanent=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,7 +11,7 @@ from app.extensions import db
 from app.models.base import TimestampMixin, public_id, utcnow
 
 
-class AppealStatus:
+class AppealStatus(StrEnum):
     STARTED = "started"
     LETTER_READY = "letter_ready"
     WRITING_NEEDED = "appeal_writing_needed"
@@ -22,19 +23,26 @@ class AppealStatus:
     CANCELLED = "cancelled"
 
 
-S = AppealStatus
 # Allowed moves of the status machine; anything else is refused.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.STARTED: frozenset({S.LETTER_READY, S.WRITING_NEEDED, S.CANCELLED}),
-    S.LETTER_READY: frozenset({S.LETTER_READY, S.WRITING_NEEDED, S.AWAITING_PAYMENT, S.CANCELLED}),
-    S.WRITING_NEEDED: frozenset({S.LETTER_READY, S.WRITING_NEEDED, S.AWAITING_PAYMENT, S.CANCELLED}),
-    S.AWAITING_PAYMENT: frozenset({S.PAID, S.PAYMENT_FAILED, S.LETTER_READY, S.WRITING_NEEDED,
-                                   S.CANCELLED}),
-    S.PAYMENT_FAILED: frozenset({S.AWAITING_PAYMENT, S.PAID, S.LETTER_READY, S.CANCELLED}),
-    S.PAID: frozenset({S.MAILED, S.REFUNDED}),
-    S.MAILED: frozenset({S.REFUNDED}),
-    S.REFUNDED: frozenset(),
-    S.CANCELLED: frozenset(),
+    AppealStatus.STARTED: frozenset({
+        AppealStatus.LETTER_READY, AppealStatus.WRITING_NEEDED, AppealStatus.CANCELLED}),
+    AppealStatus.LETTER_READY: frozenset({
+        AppealStatus.LETTER_READY, AppealStatus.WRITING_NEEDED, AppealStatus.AWAITING_PAYMENT,
+        AppealStatus.CANCELLED}),
+    AppealStatus.WRITING_NEEDED: frozenset({
+        AppealStatus.LETTER_READY, AppealStatus.WRITING_NEEDED, AppealStatus.AWAITING_PAYMENT,
+        AppealStatus.CANCELLED}),
+    AppealStatus.AWAITING_PAYMENT: frozenset({
+        AppealStatus.PAID, AppealStatus.PAYMENT_FAILED, AppealStatus.LETTER_READY,
+        AppealStatus.WRITING_NEEDED, AppealStatus.CANCELLED}),
+    AppealStatus.PAYMENT_FAILED: frozenset({
+        AppealStatus.AWAITING_PAYMENT, AppealStatus.PAID, AppealStatus.LETTER_READY,
+        AppealStatus.CANCELLED}),
+    AppealStatus.PAID: frozenset({AppealStatus.MAILED, AppealStatus.REFUNDED}),
+    AppealStatus.MAILED: frozenset({AppealStatus.REFUNDED}),
+    AppealStatus.REFUNDED: frozenset(),
+    AppealStatus.CANCELLED: frozenset(),
 }
 
 
@@ -53,7 +61,8 @@ class Appeal(TimestampMixin, db.Model):
     citation_number: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     violation_date: Mapped[date | None] = mapped_column(Date)
     plate: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(32), nullable=False, default=S.STARTED, index=True)
+    status: Mapped[str] = mapped_column(String(32), nullable=False, default=AppealStatus.STARTED,
+                                        index=True)
     driver_name: Mapped[str | None] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     return_address: Mapped[str | None] = mapped_column(Text)
@@ -83,9 +92,9 @@ class Appeal(TimestampMixin, db.Model):
         if not self.can_move_to(target):
             raise IllegalTransition(self.status, target)
         self.status = target
-        if target == S.PAID and self.paid_at is None:
+        if target == AppealStatus.PAID and self.paid_at is None:
             self.paid_at = utcnow()
-        if target == S.MAILED and self.mailed_at is None:
+        if target == AppealStatus.MAILED and self.mailed_at is None:
             self.mailed_at = utcnow()
 
 
@@ -103,7 +112,7 @@ class EvidencePhoto(TimestampMixin, db.Model):
     appeal: Mapped[Appeal] = relationship(back_populates="photos")
 
 
-class AiRequestStatus:
+class AiRequestStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, DateTime, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,7 +11,7 @@ from app.extensions import db
 from app.models.base import TimestampMixin, utcnow
 
 
-class ConsentAction:
+class ConsentAction(StrEnum):
     GIVEN = "consent_given"
     UNSUBSCRIBE = "unsubscribe"
     REVOKE = "revoke_consent"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,7 +11,7 @@ from app.extensions import db
 from app.models.base import TimestampMixin, utcnow
 
 
-class OutboxStatus:
+class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
@@ -19,7 +20,7 @@ class OutboxStatus:
     DISCARDED = "discarded"
 
 
-class EmailCategory:
+class EmailCategory(StrEnum):
     TRANSACTIONAL = "transactional"
     MARKETING = "marketing"
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,7 +24,7 @@ class StripeEvent(db.Model):
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class FailedWebhookStatus:
+class FailedWebhookStatus(StrEnum):
     PENDING = "pending"
     RESOLVED = "resolved"
     DEAD = "dead"

@@ -1,4 +1,4 @@
-"""The webhooks blueprint object; its views live in routes.py and demo.py."""
+"""The webhooks blueprint object; its views live in routes.py and demo_checkout_routes.py."""
 from flask import Blueprint
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")

@@ -11,7 +11,7 @@ from flask import current_app, jsonify, request
 from app.errors import error_response
 from app.extensions import csrf
 from app.resilience.limits import limited
-from app.webhooks import demo  # noqa: F401  (attaches the demo checkout views to bp)
+from app.webhooks import demo_checkout_routes  # noqa: F401  (attaches the demo checkout views to bp)
 from app.webhooks.blueprint import bp
 from app.webhooks.events import MAX_BODY_BYTES, InvalidEvent, verify
 from app.webhooks.handlers import Outcome

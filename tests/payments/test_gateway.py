@@ -8,7 +8,7 @@ import time
 import pytest
 
 from app.extensions import db
-from app.integrations.payments import (DemoGateway, PaymentsRejected, PaymentsUnavailable,
+from app.integrations.payments import (DemoPaymentGateway, PaymentsRejected, PaymentsUnavailable,
                                        StripeGateway)
 from app.models import Appeal
 from tests.webhooks.helpers import appeal_row, make_appeal
@@ -24,7 +24,7 @@ def _create(app, public_id: str, mail_class: str = "standard", gateway=None):
 
 
 def test_provider_is_chosen_from_the_keys(app, stripe_app):
-    assert isinstance(app.extensions["payments"], DemoGateway)
+    assert isinstance(app.extensions["payments"], DemoPaymentGateway)
     assert isinstance(stripe_app.extensions["payments"], StripeGateway)
 
 

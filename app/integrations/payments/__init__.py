@@ -10,18 +10,18 @@ from flask import Flask
 from app.config import Settings
 from app.integrations.payments.base import (CheckoutSession, PaymentsError, PaymentsGateway,
                                             PaymentsRejected, PaymentsUnavailable)
-from app.integrations.payments.demo import DemoGateway
+from app.integrations.payments.demo_gateway import DemoPaymentGateway
 from app.integrations.payments.stripe_gateway import StripeGateway
 
-__all__ = ["CheckoutSession", "DemoGateway", "PaymentsError", "PaymentsGateway", "PaymentsRejected",
-           "PaymentsUnavailable", "StripeGateway", "init_app"]
+__all__ = ["CheckoutSession", "DemoPaymentGateway", "PaymentsError", "PaymentsGateway",
+           "PaymentsRejected", "PaymentsUnavailable", "StripeGateway", "init_app"]
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     """Bind the configured payments provider to `app.extensions`."""
     gateway: PaymentsGateway
     if settings.demo_payments:
-        gateway = DemoGateway(settings.secret_key)
+        gateway = DemoPaymentGateway(settings.secret_key)
     else:
         gateway = StripeGateway(settings.stripe_secret_key, settings.stripe_api_base)
     app.extensions["payments"] = gateway

@@ -1,6 +1,6 @@
 """The payments gateway interface (§8): what checkout and the webhook handlers may ask of it.
 
-Two providers implement it: Stripe (`stripe_gateway.py`) and the local demo (`demo.py`),
+Two providers implement it: Stripe (`stripe_gateway.py`) and the local demo (`demo_gateway.py`),
 used when there are no Stripe keys outside production. Objects come back as plain dicts
 shaped like Stripe's, so handlers never depend on which provider answered.
 """

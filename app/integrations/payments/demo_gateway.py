@@ -35,7 +35,7 @@ def is_paid(appeal: Appeal, session_id: str) -> bool:
     return appeal.stripe_payment_intent_id == payment_intent_for(session_id)
 
 
-class DemoGateway:
+class DemoPaymentGateway:
     name = "demo"
 
     def __init__(self, secret_key: str):

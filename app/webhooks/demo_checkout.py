@@ -12,15 +12,14 @@ import time
 from sqlalchemy import select
 
 from app.extensions import db
-from app.integrations.payments.demo import DemoGateway, is_paid, payment_intent_for
+from app.integrations.payments.demo_gateway import DemoPaymentGateway, is_paid, payment_intent_for
 from app.models import Appeal, AppealStatus
 from app.webhooks.handlers import Outcome
 from app.webhooks.ingest import ingest
 
-S = AppealStatus
 # The demo's "Stripe side" keeps one payment per appeal (in the appeal row), so a second
 # one cannot be made once the appeal holds a payment.
-HOLDS_A_PAYMENT = (S.PAID, S.MAILED, S.REFUNDED)
+HOLDS_A_PAYMENT = (AppealStatus.PAID, AppealStatus.MAILED, AppealStatus.REFUNDED)
 
 
 class DemoCheckoutGone(Exception):
@@ -36,7 +35,7 @@ def find_appeal(details: dict) -> Appeal | None:
         select(Appeal).where(Appeal.public_id == details["appeal_id"])).scalar_one_or_none()
 
 
-def pay(details: dict, gateway: DemoGateway) -> str:
+def pay(details: dict, gateway: DemoPaymentGateway) -> str:
     """Mark the demo session paid and ingest its checkout.session.completed; returns the
     outcome, or raises DemoCheckoutOutdated when the appeal did not take the payment."""
     session_id = details["sid"]

@@ -11,10 +11,10 @@ from wtforms import HiddenField
 
 from app.errors import TITLES
 from app.extensions import csrf
-from app.integrations.payments import DemoGateway
+from app.integrations.payments import DemoPaymentGateway
 from app.observability.requests import current_request_id
 from app.resilience.limits import limited
-from app.webhooks import demo_payments
+from app.webhooks import demo_checkout as demo_service
 from app.webhooks.blueprint import bp
 from app.webhooks.processing import DATABASE_DOWN
 
@@ -30,7 +30,7 @@ class DemoPayForm(FlaskForm):
 @limited("appeal_writes", methods=["POST"])
 def demo_checkout(session_id: str):
     gateway = current_app.extensions["payments"]
-    if not isinstance(gateway, DemoGateway):
+    if not isinstance(gateway, DemoPaymentGateway):
         return _error(404, "There is no demo checkout here.")
     form = DemoPayForm()
     token = form.token.data if request.method == "POST" else request.args.get("t", "")
@@ -39,7 +39,7 @@ def demo_checkout(session_id: str):
         return _error(404, INVALID_LINK)
     try:
         if request.method == "GET":
-            appeal = demo_payments.find_appeal(details)
+            appeal = demo_service.find_appeal(details)
             if appeal is None:
                 return _error(404, INVALID_LINK)
             form.token.data = token
@@ -47,10 +47,10 @@ def demo_checkout(session_id: str):
                                    details=details, amount=_price(details))
         if not form.validate():
             return _error(400, "This form has expired. Please go back, reload the page and try again.")
-        demo_payments.pay(details, gateway)
-    except demo_payments.DemoCheckoutGone:
+        demo_service.pay(details, gateway)
+    except demo_service.DemoCheckoutGone:
         return _error(404, INVALID_LINK)
-    except demo_payments.DemoCheckoutOutdated:
+    except demo_service.DemoCheckoutOutdated:
         return _error(409, "Your appeal changed after this checkout began. Please go back to your "
                            "appeal and start the payment again.", back=details["cancel_url"])
     except DATABASE_DOWN:
