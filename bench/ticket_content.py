@@ -85,7 +85,9 @@ def random_ticket(rng: Random, style: CityStyle) -> tuple[TicketTruth, TicketTex
     issued = date(2025, 1, 1) + timedelta(days=rng.randrange(600))
     at = time(rng.randrange(6, 23), rng.randrange(60)) if rng.random() < 0.85 else None
     state = style.home_state if rng.random() < 0.8 else rng.choice(sorted(PLATE_SHAPES))
-    named = rng.random() < 0.88  # the rest lost their header (torn, folded, out of frame)
+    # The rest lost their header and footer (torn, folded, out of frame): nothing on them
+    # names the city, except what a citation number's format may say.
+    named = rng.random() < 0.88
     truth = TicketTruth(
         citation_number=style.number(rng), issue_date=issued, issue_time=at,
         plate=plate(rng, state), plate_state=state, violation=rng.choice(style.violations),
@@ -107,7 +109,7 @@ def random_ticket(rng: Random, style: CityStyle) -> tuple[TicketTruth, TicketTex
                       else rng.choice(EXTRA_LABELS[name]), value) for name, value in fields)
     header = rng.choice(style.headers) if named else ()
     return truth, TicketText(header=header + (rng.choice(style.titles),), fields=labelled,
-                             small_print=style.small_print)
+                             small_print=style.small_print if named else style.small_print[:1])
 
 
 EXTRA_LABELS = {"make": ("MAKE", "VEH MAKE"), "color": ("COLOR", "CLR"),

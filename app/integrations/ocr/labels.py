@@ -48,9 +48,11 @@ class Label:
 
 
 def _clear_before(row: Sequence[Word], start: int) -> bool:
-    if start == 0:
+    """Nothing but a wide gap (or specks Tesseract read as punctuation) before `start`."""
+    before = [w for w in row[:start] if w.key]
+    if not before:
         return True
-    gap = row[start].left - row[start - 1].right
+    gap = row[start].left - before[-1].right
     return gap >= 1.1 * max(row[start].height, 10)
 
 

@@ -1,4 +1,4 @@
-"""Parsing what a field's words say: dates, times, plates, states.
+"""Parsing what a field's words say: dates, times, plates, states, numbers, free text.
 
 Each parser returns (value, certainty) or None; certainty below 1 means the text had to
 be repaired (a letter O read in a date where only digits can be, say).
@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
+
+from app.integrations.ocr.citation import normalise
+from app.integrations.ocr.labels import OTHER
 
 STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
@@ -20,6 +23,7 @@ NUMERIC_DATE = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{2,4})")
 WORDY_DATE = re.compile(r"(?:(\d{1,2})\s*([A-Z]{3})[A-Z]*\.?,?\s*(\d{4}))|"
                         r"(?:([A-Z]{3})[A-Z]*\.?\s*(\d{1,2}),?\s*(\d{4}))")
 TIME = re.compile(r"(\d{1,2})[:.](\d{2})\s*([AP])?\.?M?\.?")
+PLATE_DIGITS = str.maketrans("IOQ", "100")
 PLATE = re.compile(r"[A-Z0-9]{2,8}")
 
 
@@ -77,8 +81,12 @@ def parse_time(text: str) -> tuple[time, float] | None:
 
 
 def parse_plate(text: str) -> tuple[str, float] | None:
-    plate = re.sub(r"[\s\-]", "", text.upper())
-    if not PLATE.fullmatch(plate) or not any(c.isdigit() for c in plate) and len(plate) < 3:
+    """Letters and digits, at least one digit (a word like MAKE or STATE is no plate).
+
+    Most states leave I, O and Q off their standard plates because they read as 1 and 0,
+    while OCR reads a 0 as O often: those letters are taken as the digits."""
+    plate = re.sub(r"[\s\-]", "", text.upper()).translate(PLATE_DIGITS)
+    if not PLATE.fullmatch(plate) or not any(c.isdigit() for c in plate):
         return None
     return plate, 1.0
 
@@ -86,3 +94,19 @@ def parse_plate(text: str) -> tuple[str, float] | None:
 def parse_state(text: str) -> tuple[str, float] | None:
     state = re.sub(r"[^A-Z]", "", text.upper())
     return (state, 1.0) if state in STATES else None
+
+
+def parse_free_text(text: str) -> tuple[str, float] | None:
+    text = " ".join(text.split()).strip(" :.-|")
+    return (text, 1.0) if len(text) >= 3 and any(c.isalnum() for c in text) else None
+
+
+def parse_number(text: str) -> tuple[str, float] | None:
+    """Something a citation number could be: four characters or more, three digits."""
+    number = normalise(text)
+    return (number, 1.0) if len(number) >= 4 and sum(c.isdigit() for c in number) >= 3 else None
+
+
+PARSERS = {"citation": parse_number, "date": parse_date, "time": parse_time,
+           "plate": parse_plate, "state": parse_state, "violation": parse_free_text,
+           "location": parse_free_text, OTHER: parse_free_text}
