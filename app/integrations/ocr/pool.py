@@ -49,6 +49,10 @@ def _start_worker(max_pixels: int, memory_bytes: int) -> None:
     _engine = engine
 
 
+def _ready_in_worker() -> bool:
+    return _engine is not None
+
+
 def read_in_worker(photo: bytes, cities: Sequence[KnownCity]) -> TicketReading:
     if _engine is None:
         raise OcrFailed("Ticket reading is not available: Tesseract could not start.")
@@ -111,9 +115,10 @@ class OcrPool:
             log.exception("OCR failed")
             raise OcrFailed("The ticket could not be read.") from exc
 
-    def warm_up(self) -> None:
-        """Start the workers now rather than on the first photo (optional)."""
-        self._ready()
+    def warm_up(self, timeout_s: float = 60.0) -> None:
+        """Start the workers now rather than on the first photo (optional): once this
+        returns, a worker has loaded the language model and waits for photos."""
+        self._ready().schedule(_ready_in_worker).result(timeout=timeout_s)
 
     def _ready(self) -> ProcessPool:
         with self._lock:

@@ -23,6 +23,8 @@ NUMERIC_DATE = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{2,4})")
 WORDY_DATE = re.compile(r"(?:(\d{1,2})\s*([A-Z]{3})[A-Z]*\.?,?\s*(\d{4}))|"
                         r"(?:([A-Z]{3})[A-Z]*\.?\s*(\d{1,2}),?\s*(\d{4}))")
 TIME = re.compile(r"(\d{1,2})[:.](\d{2})\s*([AP])?\.?M?\.?")
+UNUSUAL = re.compile(r"[^A-Z0-9 .,/#&'()\-]")
+UNUSUAL_TEXT = 0.8
 PLATE_DIGITS = str.maketrans("IOQ", "100")
 PLATE = re.compile(r"[A-Z0-9]{2,8}")
 
@@ -97,8 +99,18 @@ def parse_state(text: str) -> tuple[str, float] | None:
 
 
 def parse_free_text(text: str) -> tuple[str, float] | None:
-    text = " ".join(text.split()).strip(" :.-|")
-    return (text, 1.0) if len(text) >= 3 and any(c.isalnum() for c in text) else None
+    """A violation or a location, in capitals as tickets print them. A first word or two
+    ending in a colon are the end of a misread label ("Cope: 21 NO PARKING" under VIOL.),
+    and characters an address or a violation never holds make the text less certain."""
+    words = text.upper().split()
+    for count in range(min(3, len(words) - 1), 0, -1):
+        if words[count - 1].endswith(":"):
+            words = words[count:]
+            break
+    text = " ".join(words).strip(" :.-|")
+    if len(text) < 3 or not any(c.isalnum() for c in text):
+        return None
+    return text, UNUSUAL_TEXT if UNUSUAL.search(text) else 1.0
 
 
 def parse_number(text: str) -> tuple[str, float] | None:
