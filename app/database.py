@@ -14,7 +14,8 @@ import pybreaker
 from flask import Flask, current_app
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.config import Settings
 from app.extensions import db
@@ -23,6 +24,10 @@ from app.resilience.circuit import calling
 
 log = logging.getLogger(__name__)
 _bypass_breaker: ContextVar[bool] = ContextVar("bypass_database_breaker", default=False)
+
+# The database itself failing (unreachable, pool exhausted, breaker open), as opposed to a
+# statement it refused: callers answer 503 or fall back, and nothing was recorded.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout, pybreaker.CircuitBreakerError)
 
 
 def engine_options(settings: Settings) -> dict:

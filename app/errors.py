@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import pybreaker
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -56,20 +56,24 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, detail: str, *, title: str | None = None,
-                   headers: dict | None = None, extra: dict | None = None):
+                   headers: dict | None = None, extra: dict | None = None,
+                   template: str = "error.html", html_only: bool = False, **context):
+    """The one error answer: problem+json for API clients, else the branded page `template`.
+
+    Pages with their own way back (the appeal's problem page, the demo checkout) pass their
+    template and its context; `html_only` is for pages people open under a JSON path.
+    """
     title = title or TITLES.get(status, "Error")
-    if wants_json():
+    if wants_json() and not html_only:
         body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
                 "instance": request.path, "request_id": current_request_id()}
         body.update(extra or {})
         response = jsonify(body)
         response.mimetype = "application/problem+json"
     else:
-        response = render_template("error.html", status=status, title=title, detail=detail,
-                                   request_id=current_request_id())
-        from flask import make_response
-
-        response = make_response(response)
+        response = make_response(render_template(
+            template, status=status, title=title, detail=detail,
+            request_id=current_request_id(), **context))
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = str(value)

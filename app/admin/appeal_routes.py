@@ -5,13 +5,13 @@ from app.admin import service
 from app.admin.auth import audit, login_required
 from app.admin.forms import SearchForm
 from app.cities import registry as cities
-from app.models import AppealStatus, IllegalTransition
+from app.models import AppealStatus, IllegalTransition, appeal_by_public_id
 
 bp = Blueprint("appeals", __name__, url_prefix="/appeals")
 
 
 def _appeal_or_404(public_id: str):
-    appeal = service.get_appeal(public_id)
+    appeal = appeal_by_public_id(public_id)
     if appeal is None:
         abort(404, description="There is no appeal with that id.")
     return appeal

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from app.appeals.service import PUBLIC_ID
 from app.extensions import db
 from app.models import Appeal, AppealStatus, ConsentAuditLog, EmailOutbox
 
@@ -28,12 +27,6 @@ def search_appeals(query: str = "", status: str = "") -> list[Appeal]:
     if status:
         stmt = stmt.where(Appeal.status == status)
     return list(db.session.execute(stmt).scalars())
-
-
-def get_appeal(public_id: str) -> Appeal | None:
-    if not PUBLIC_ID.match(public_id or ""):
-        return None  # cannot be one of ours: no query
-    return db.session.execute(select(Appeal).filter_by(public_id=public_id)).scalar_one_or_none()
 
 
 def outbox_message(message_id: int) -> EmailOutbox | None:

@@ -9,11 +9,10 @@ from flask import Blueprint, abort, g, make_response, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.appeals.photos import MAX_POST_BYTES
-from app.appeals.service import PUBLIC_ID, AppealLocked, get_appeal
-from app.errors import TITLES, error_response, wants_json
+from app.appeals.service import AppealLocked
+from app.errors import error_response
 from app.integrations.storage import StorageError
-from app.models import Appeal, IllegalTransition
-from app.observability.requests import current_request_id
+from app.models import PUBLIC_ID, Appeal, IllegalTransition, appeal_by_public_id
 
 bp = Blueprint("appeals", __name__)
 
@@ -23,7 +22,7 @@ NOT_FOUND = ("We couldn't find that appeal. Please check the link in your email,
 
 def load_appeal(public_id: str) -> Appeal:
     """The appeal behind an unguessable id, or the 404 page; tags the request's logs with its city."""
-    appeal = get_appeal(public_id)
+    appeal = appeal_by_public_id(public_id)
     if appeal is None:
         abort(404, description=NOT_FOUND)
     g.city_slug = appeal.city_slug
@@ -40,15 +39,10 @@ def render_page(template: str, status: int = 200, **context):
 
 def problem(status: int, detail: str, *, headers: dict | None = None):
     """A branded error page that leads back to the appeal page, the driver's fallback."""
-    if wants_json():
-        return error_response(status, detail, headers=headers)
     public_id = (request.view_args or {}).get("public_id") or ""
-    response = render_page("appeals/problem.html", status, title=TITLES.get(status, "Error"),
-                           detail=detail, request_id=current_request_id(),
-                           public_id=public_id if PUBLIC_ID.match(public_id) else None)
-    for name, value in (headers or {}).items():
-        response.headers[name] = str(value)
-    return response
+    return error_response(status, detail, headers={"Cache-Control": "no-store", **(headers or {})},
+                          template="appeals/problem.html",
+                          public_id=public_id if PUBLIC_ID.match(public_id) else None)
 
 
 @bp.url_value_preprocessor

@@ -7,27 +7,23 @@ from __future__ import annotations
 
 import hashlib
 
-import pybreaker
 from flask import abort, flash, g, redirect, request, url_for
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.appeals import checkout_routes, letter_routes, photo_routes  # noqa: F401  (attach views)
 from app.appeals import status as appeal_status
 from app.appeals.blueprint import NOT_FOUND, bp, render_page
+from app.appeals.driver_notifications import send_appeal_link
 from app.appeals.forms import FindForm, StartForm
-from app.appeals.service import FieldProblem, get_appeal, start_appeal
+from app.appeals.service import FieldProblem, start_appeal
 from app.cities import registry
 from app.cities.citations import normalise
-from app.appeals.driver_notifications import send_appeal_link
+from app.database import DATABASE_DOWN
 from app.errors import ServiceUnavailable
 from app.extensions import db
+from app.models import appeal_by_public_id
 from app.resilience.limits import limited
 
 __all__ = ["bp"]
-DATABASE_DOWN = (DBAPIError, PoolTimeout, pybreaker.CircuitBreakerError)
-
-
 @bp.get("/")
 def home():
     return render_page("appeals/home.html", form=StartForm(registry.all()))
@@ -56,7 +52,7 @@ def start():
 def status(public_id: str):
     """The appeal page; when the database is down, the last snapshot seen in this process."""
     try:
-        appeal = get_appeal(public_id)
+        appeal = appeal_by_public_id(public_id)
         snap = appeal_status.snapshot(appeal) if appeal is not None else None
     except DATABASE_DOWN:
         _forget_session()

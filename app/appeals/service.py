@@ -5,7 +5,6 @@ client IP, user agent). Each function commits its own change.
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,7 +14,6 @@ from app.email.consent import record_consent
 from app.extensions import db
 from app.models import Appeal, AppealStatus, ConsentAction
 
-PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
 # After payment the letter is what was paid for; nothing the driver sends may change it.
 LOCKED = frozenset({AppealStatus.PAID, AppealStatus.MAILED, AppealStatus.REFUNDED,
                     AppealStatus.CANCELLED})
@@ -34,12 +32,6 @@ class FieldProblem(Exception):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field, self.message = field, message
-
-
-def get_appeal(public_id: str) -> Appeal | None:
-    if not PUBLIC_ID.match(public_id or ""):
-        return None  # not an id we could have made: no query
-    return db.session.execute(db.select(Appeal).filter_by(public_id=public_id)).scalar_one_or_none()
 
 
 def is_locked(appeal: Appeal) -> bool:

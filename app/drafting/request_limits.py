@@ -12,16 +12,13 @@ Counting and recording must not interleave between two requests of one driver, o
 a free window: `serialize` makes the caller's transaction the only one counting for those
 drivers until it ends (the token budget in `budget` relies on it too).
 
-appeal_writes (per IP) is counted here by hand in Flask-Limiter's own storage, under the
-same identifiers its `@limited` views use, rather than with the decorator: a decorated view
-gets Flask-Limiter's Retry-After (the window's reset) on every answer, and the pool-full
-503 must say `Retry-After: 5`.
+appeal_writes (per IP) is counted by the draft route with `resilience.limits.hit_shared_limit`
+rather than the decorator: a decorated view gets Flask-Limiter's Retry-After (the window's
+reset) on every answer, and the pool-full 503 must say `Retry-After: 5`.
 """
 from __future__ import annotations
 
 import hashlib
-import logging
-import time
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -31,9 +28,6 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import AiRequest, Appeal
 from app.models.base import as_utc
-from app.resilience.limits import limiter
-
-log = logging.getLogger(__name__)
 
 
 def _windows() -> list[tuple[int, int]]:
@@ -81,15 +75,3 @@ def next_run_at(appeal: Appeal, client_ip: str | None, now: datetime, *,
             if free_at > now and (latest is None or free_at > latest):
                 latest = free_at
     return latest
-
-
-def hit_shared_limit(name: str, key: str) -> int:
-    """Count one request against the named limit; 0 if allowed, else seconds to wait."""
-    try:
-        for item in parse_many(current_app.extensions["settings"].limits[name]):
-            if not limiter.limiter.hit(item, key, name):
-                reset_at = limiter.limiter.get_window_stats(item, key, name).reset_time
-                return max(1, int(reset_at - time.time()) + 1)
-    except Exception:  # the limit store is down and its fallback too: let the request through
-        log.warning("rate limit store unavailable", extra={"limit": name})
-    return 0

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 from flask import (Blueprint, abort, flash, jsonify, make_response, redirect, render_template,
                    request, url_for)
-from sqlalchemy import select
 
 from app.drafting import service
 from app.drafting.status_notes import system_status_notes
 from app.errors import error_response, wants_json
-from app.extensions import db
-from app.models import Appeal
+from app.models import Appeal, appeal_by_public_id
 from app.observability.requests import current_request_id
-from app.drafting.request_limits import hit_shared_limit
-from app.resilience.limits import DEFAULT_MESSAGE, client_ip, count_rejection, per_ip
+from app.resilience.limits import (DEFAULT_MESSAGE, client_ip, count_rejection, hit_shared_limit,
+                                   per_ip)
 
 bp = Blueprint("drafts", __name__)
 
 
 def _appeal_or_404(public_id: str) -> Appeal:
-    appeal = db.session.execute(select(Appeal).filter_by(public_id=public_id)).scalar_one_or_none()
+    appeal = appeal_by_public_id(public_id)
     if appeal is None:
         abort(404, "We could not find that appeal. Please check the link in your email.")
     return appeal

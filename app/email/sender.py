@@ -8,15 +8,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 
-import pybreaker
 from flask import current_app
 
 from app.email import claims, composition
 from app.integrations.email import MailError, PermanentMailError, TransientMailError
 from app.observability import metrics
-from app.resilience.breakers import OpenCircuit, guard, registry
+from app.resilience.breakers import OpenCircuit, guard, open_remaining_s, registry
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50
@@ -50,15 +48,8 @@ def send_due(batch_size: int = BATCH_SIZE) -> Counter:
 
 
 def breaker_waiting() -> bool:
-    """True while the email circuit is open and its reset timeout has not passed.
-
-    Computed as pybreaker does (the registry's snapshot rounds the time left).
-    """
-    cb = registry()["email"]
-    if cb.current_state != pybreaker.STATE_OPEN:
-        return False
-    opened_at = cb._state_storage.opened_at
-    return bool(opened_at and datetime.now(UTC) < opened_at + timedelta(seconds=cb.reset_timeout))
+    """True while the email circuit is open and its reset timeout has not passed."""
+    return open_remaining_s(registry()["email"]) > 0
 
 
 def _send_one(session, item: composition.Outgoing, mail_from: str) -> str:

@@ -1,6 +1,7 @@
 """The appeal aggregate: the appeal, its evidence photos and its queued AI requests."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -140,3 +141,20 @@ class AiRequest(TimestampMixin, db.Model):
     outcome: Mapped[str | None] = mapped_column(String(16))  # ai, template, timeout
     tokens_used: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# What `public_id()` makes (22 URL-safe characters), with room: anything else is not ours.
+PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,32}$")
+
+
+def appeal_by_public_id(public_id: str | None, *, for_update: bool = False) -> Appeal | None:
+    """The one appeal lookup by the id in its URL; an id we could not have made costs no query.
+
+    `for_update` locks the row for the caller's transaction (FOR UPDATE on PostgreSQL).
+    """
+    if not PUBLIC_ID.match(public_id or ""):
+        return None
+    stmt = db.select(Appeal).filter_by(public_id=public_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return db.session.execute(stmt).scalar_one_or_none()

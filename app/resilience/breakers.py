@@ -135,10 +135,7 @@ class BreakerRegistry:
     def snapshot(self, name: str) -> dict:
         cb = self._breakers[name]
         state = STATE_NAMES.get(cb.current_state, cb.current_state)
-        retry_in = 0.0
-        if state == "open" and cb._state_storage.opened_at:
-            elapsed = time.time() - cb._state_storage.opened_at.timestamp()
-            retry_in = max(0.0, round(cb.reset_timeout - elapsed, 1))
+        retry_in = round(open_remaining_s(cb), 1) if state == "open" else 0.0
         return {"state": state, "failures": cb.fail_counter, "fail_max": cb.fail_max,
                 "reset_timeout_s": cb.reset_timeout, "retry_in_s": retry_in}
 
@@ -151,6 +148,19 @@ class BreakerRegistry:
 
 
 OpenCircuit = pybreaker.CircuitBreakerError
+
+
+def open_remaining_s(cb: pybreaker.CircuitBreaker) -> float:
+    """Seconds until an open breaker lets a trial call through; 0 when it is not open.
+
+    The one place that reads pybreaker's state storage (`opened_at` has no public getter).
+    """
+    if cb.current_state != pybreaker.STATE_OPEN:
+        return 0.0
+    opened_at = cb._state_storage.opened_at
+    if not opened_at:
+        return 0.0
+    return max(0.0, cb.reset_timeout - (time.time() - opened_at.timestamp()))
 
 
 def registry() -> BreakerRegistry:

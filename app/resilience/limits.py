@@ -7,14 +7,18 @@ and a friendly body (see app/errors.py).
 """
 from __future__ import annotations
 
+import logging
 import time
 from typing import Callable
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
+from limits import parse_many
 
 from app.observability import metrics
 from app.resilience.limit_storage import LOCAL_MARK  # defining it registers fct-failover://
+
+log = logging.getLogger(__name__)
 
 LIMIT_MESSAGES = {
     "upload": "You have uploaded a lot of photos in the last hour. Please wait a while and try again.",
@@ -51,6 +55,22 @@ def limited(name: str, key: Callable[[], str] = per_ip, **kwargs):
         lambda: current_app.extensions["settings"].limits[name], scope=name, key_func=key,
         error_message=LIMIT_MESSAGES.get(name, DEFAULT_MESSAGE), **kwargs,
     )
+
+
+def hit_shared_limit(name: str, key: str) -> int:
+    """Count one request against the named limit; 0 if allowed, else seconds to wait.
+
+    By hand in Flask-Limiter's own storage, under the identifiers `limited` views use, for
+    a view that must choose its own Retry-After.
+    """
+    try:
+        for item in parse_many(current_app.extensions["settings"].limits[name]):
+            if not limiter.limiter.hit(item, key, name):
+                reset_at = limiter.limiter.get_window_stats(item, key, name).reset_time
+                return max(1, int(reset_at - time.time()) + 1)
+    except Exception:  # the limit store is down and its fallback too: let the request through
+        log.warning("rate limit store unavailable", extra={"limit": name})
+    return 0
 
 
 def init_app(app: Flask, redis_url: str, redis_breaker) -> None:

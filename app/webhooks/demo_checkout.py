@@ -9,11 +9,10 @@ from __future__ import annotations
 import secrets
 import time
 
-from sqlalchemy import select
 
 from app.extensions import db
 from app.integrations.payments.demo_gateway import DemoPaymentGateway, is_paid, payment_intent_for
-from app.models import Appeal, AppealStatus
+from app.models import Appeal, AppealStatus, appeal_by_public_id
 from app.webhooks.handlers import Outcome
 from app.webhooks.ingest import ingest
 
@@ -31,17 +30,14 @@ class DemoCheckoutOutdated(Exception):
 
 
 def find_appeal(details: dict) -> Appeal | None:
-    return db.session.execute(
-        select(Appeal).where(Appeal.public_id == details["appeal_id"])).scalar_one_or_none()
+    return appeal_by_public_id(details["appeal_id"])
 
 
 def pay(details: dict, gateway: DemoPaymentGateway) -> str:
     """Mark the demo session paid and ingest its checkout.session.completed; returns the
     outcome, or raises DemoCheckoutOutdated when the appeal did not take the payment."""
     session_id = details["sid"]
-    appeal = db.session.execute(
-        select(Appeal).where(Appeal.public_id == details["appeal_id"]).with_for_update()
-    ).scalar_one_or_none()
+    appeal = appeal_by_public_id(details["appeal_id"], for_update=True)
     if appeal is None:
         db.session.rollback()
         raise DemoCheckoutGone()

@@ -5,18 +5,17 @@ errors are rendered as the branded HTML page here.
 """
 from __future__ import annotations
 
-from flask import current_app, make_response, redirect, render_template, request
+from flask import current_app, redirect, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from app.errors import TITLES
+from app.errors import error_response
+from app.database import DATABASE_DOWN
 from app.extensions import csrf
 from app.integrations.payments import DemoPaymentGateway
-from app.observability.requests import current_request_id
 from app.resilience.limits import limited
 from app.webhooks import demo_checkout as demo_service
 from app.webhooks.blueprint import bp
-from app.webhooks.processing import DATABASE_DOWN
 
 INVALID_LINK = "This demo checkout link is not valid. Please start the payment again from your appeal."
 
@@ -65,10 +64,5 @@ def _price(details: dict) -> str:
 
 
 def _error(status: int, detail: str, *, back: str | None = None, headers: dict | None = None):
-    response = make_response(render_template(
-        "webhooks/demo_error.html", status=status, title=TITLES.get(status, "Error"),
-        detail=detail, back=back, request_id=current_request_id()), status)
-    response.headers["Cache-Control"] = "no-store"
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
+    return error_response(status, detail, headers={"Cache-Control": "no-store", **(headers or {})},
+                          template="webhooks/demo_error.html", html_only=True, back=back)

@@ -15,13 +15,14 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from app.database import DATABASE_DOWN
 from app.extensions import db
 from app.integrations.payments import PaymentsGateway, PaymentsUnavailable
 from app.models import FailedWebhook, FailedWebhookStatus, StripeEvent
 from app.models.base import utcnow
 from app.observability.alerts import raise_alert
 from app.webhooks.handlers import Outcome, handler_for
-from app.webhooks.processing import DATABASE_DOWN, count, finish, report_failure
+from app.webhooks.processing import count, finish, report_failure
 
 F = FailedWebhookStatus
 MAX_ATTEMPTS = 3

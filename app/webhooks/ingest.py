@@ -18,13 +18,14 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.database import DATABASE_DOWN
 from app.extensions import db
 from app.integrations.payments import PaymentsGateway
 from app.models import StripeEvent
 from app.models.base import utcnow
 from app.webhooks import failures
 from app.webhooks.handlers import Outcome, handler_for
-from app.webhooks.processing import DATABASE_DOWN, finish, insert_event, report_failure
+from app.webhooks.processing import finish, insert_event, report_failure
 
 MAX_DELIVERIES = 10
 

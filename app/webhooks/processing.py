@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import logging
 
-import pybreaker
 import sentry_sdk
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.extensions import db
 from app.models import StripeEvent
@@ -17,12 +14,6 @@ from app.observability.alerts import raise_alert
 from app.webhooks.handlers import Alert
 
 log = logging.getLogger("fct.webhooks")
-
-# The database itself failing: nothing was recorded, so the endpoint answers 503 and Stripe
-# delivers again. (The stripe breaker's errors never get here: the gateway turns them into
-# PaymentsUnavailable.)
-DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout, pybreaker.CircuitBreakerError)
-
 
 def insert_event(event: dict, outcome: str | None = None) -> StripeEvent:
     """Add the event's idempotency row and flush it: a unique violation raises IntegrityError.

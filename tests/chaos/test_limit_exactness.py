@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from app.extensions import limiter
+from app.resilience.limits import limiter
 from app.jobs.runner import run_job
 from tests.chaos.gunicorn_app import GunicornApp
 

@@ -17,9 +17,8 @@ import hmac
 from flask import url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.extensions import db
 from app.integrations.payments.base import CheckoutSession, PaymentsRejected, checkout_metadata
-from app.models import Appeal
+from app.models import Appeal, appeal_by_public_id
 
 SESSION_PREFIX = "demo_cs_"
 INTENT_PREFIX = "demo_pi_"
@@ -104,8 +103,7 @@ class DemoPaymentGateway:
                 and hmac.compare_digest(mac, self._mac(body))):
             raise PaymentsRejected(f"No such {kind}: {object_id}")
         public_id, version, mail_class, amount, currency = parts
-        appeal = db.session.execute(
-            db.select(Appeal).where(Appeal.public_id == public_id)).scalar_one_or_none()
+        appeal = appeal_by_public_id(public_id)
         if appeal is None:
             raise PaymentsRejected(f"No such {kind}: {object_id}")
         metadata = {"appeal_id": public_id, "letter_version": version, "mail_class": mail_class}
