@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -375,3 +376,8 @@ def development_secret_key(instance_path: str) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def current_settings() -> Settings:
+    """The running app's Settings (read once, in create_app)."""
+    return current_app.extensions["settings"]

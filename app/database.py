@@ -11,7 +11,7 @@ import logging
 from contextvars import ContextVar
 
 import pybreaker
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from app.config import Settings
 from app.extensions import db
 from app.observability import metrics
+from app.resilience.breakers import breaker_registry
 from app.resilience.circuit import calling
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def ping() -> None:
             conn.execute(text("SELECT 1"))
     finally:
         _bypass_breaker.reset(token)
-    breaker = current_app.extensions["breakers"]["database"]
+    breaker = breaker_registry()["database"]
     if breaker.current_state != pybreaker.STATE_CLOSED:
         log.warning("database answers again, closing its breaker")
         breaker.close()

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from flask import current_app
 
+from app.config import current_settings
+
 
 def base_url() -> str:
     """PUBLIC_BASE_URL, without a trailing slash (validated and defaulted in app.config)."""
-    return current_app.extensions["settings"].public_base_url
+    return current_settings().public_base_url
 
 
 def absolute_url(endpoint: str, **values) -> str:

@@ -9,6 +9,7 @@ from app.jobs.registry import JOBS
 from app.jobs.runner import run_job
 from app.models import JobRun
 from app.observability.alerts import recent_alerts
+from app.resilience.breakers import breaker_registry
 
 bp = Blueprint("dashboard", __name__)
 
@@ -17,7 +18,7 @@ bp = Blueprint("dashboard", __name__)
 @login_required
 def index():
     overall, checks = detailed_report(show_details=True)
-    registry = current_app.extensions["breakers"]
+    registry = breaker_registry()
     breakers = {name: registry.snapshot(name) for name in registry.names()}
     return render_template("admin/dashboard.html", overall=overall, checks=checks,
                            breakers=breakers, alerts=recent_alerts(), runs=_job_runs(),
@@ -27,7 +28,7 @@ def index():
 @bp.post("/breakers/<name>/reset")
 @login_required
 def reset_breaker(name: str):
-    registry = current_app.extensions["breakers"]
+    registry = breaker_registry()
     if name not in registry.names():
         abort(404, description="There is no breaker of that name.")
     registry.reset(name)

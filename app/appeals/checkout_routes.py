@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 
 from app.appeals.blueprint import bp, load_appeal, render_page
 from app.appeals.forms import CheckoutForm
 from app.appeals.service import (format_price, is_locked, prepare_checkout, record_checkout_session)
 from app.cities import registry
-from app.integrations.payments import PaymentsUnavailable
+from app.config import current_settings
+from app.integrations.payments import PaymentsUnavailable, payments_gateway
 from app.models import AppealStatus
 from app.resilience.limits import limited
 from app.urls import absolute_url
@@ -20,7 +21,7 @@ RETRY_AFTER_S = 30
 
 
 def _prices() -> dict[str, str]:
-    settings = current_app.extensions["settings"]
+    settings = current_settings()
     return {"standard": format_price(settings.price_standard_cents, settings.appeal_currency),
             "certified": format_price(settings.price_certified_cents, settings.appeal_currency)}
 
@@ -53,10 +54,10 @@ def checkout(public_id: str):
     form = CheckoutForm()
     if not form.validate():
         return _checkout_page(appeal, form, 422)
-    settings = current_app.extensions["settings"]
+    settings = current_settings()
     amount = prepare_checkout(appeal, form.mail_class.data, form.return_address.data, settings)
     try:
-        session = current_app.extensions["payments"].create_checkout_session(
+        session = payments_gateway().create_checkout_session(
             appeal, mail_class=appeal.mail_class, amount_cents=amount, currency=settings.appeal_currency,
             success_url=absolute_url("appeals.success", public_id=appeal.public_id),
             cancel_url=absolute_url("appeals.checkout", public_id=appeal.public_id))

@@ -2,12 +2,14 @@
 drafts blueprint (`POST /appeals/<id>/draft`); these pages send the driver there and back."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 
 from app.appeals.blueprint import bp, load_appeal, render_page
 from app.appeals.forms import MARKETING_WORDING, LetterForm, RefineForm, SignForm, StoryForm
 from app.appeals.service import FieldProblem, is_locked, save_letter, save_story
 from app.appeals.signature import SignatureTooLarge, decode_png, save_signature
+from app.config import current_settings
+from app.integrations.storage import file_storage
 from app.models import AppealStatus
 from app.resilience.limits import client_ip, limited
 
@@ -65,7 +67,7 @@ def _review_page(appeal, form, status: int = 200):
     return render_page("appeals/review.html", status, appeal=appeal, form=form,
                        refine=RefineForm(), needs_words=needs_words,
                        source_words=SOURCE_WORDS.get(appeal.letter_source or ""),
-                       ai_enabled=current_app.extensions["settings"].ai_enabled)
+                       ai_enabled=current_settings().ai_enabled)
 
 
 @bp.route("/appeals/<public_id>/sign", methods=["GET", "POST"])
@@ -85,7 +87,7 @@ def sign(public_id: str):
         return render_page("appeals/sign.html", 422, appeal=appeal, form=form)
     try:
         png = decode_png(form.signature_data.data) if form.signature_data.data else None
-        save_signature(appeal, png, form.signature_name.data, current_app.extensions["storage"])
+        save_signature(appeal, png, form.signature_name.data, file_storage())
     except FieldProblem as problem:
         getattr(form, problem.field).errors = [problem.message]
         status = 413 if isinstance(problem, SignatureTooLarge) else 422

@@ -1,13 +1,14 @@
 """Camera step: photos of the ticket and any evidence (§5.2)."""
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, request, send_file, url_for
+from flask import flash, g, redirect, request, send_file, url_for
 
 from app.appeals import photos as photo_store
 from app.appeals.blueprint import bp, load_appeal, problem, render_page
 from app.appeals.evidence import MAX_FILE_BYTES, Rejected
 from app.appeals.forms import PhotosForm
 from app.appeals.service import citation_check, ensure_editable, is_locked
+from app.integrations.storage import file_storage
 from app.resilience.limits import limited
 
 
@@ -50,7 +51,7 @@ def photos(public_id: str):
     if not files:
         return _page(appeal, form, 422, "Please choose a photo to upload, or skip this step.")
     try:
-        added = photo_store.add_photos(appeal, files, current_app.extensions["storage"])
+        added = photo_store.add_photos(appeal, files, file_storage())
     except Rejected as rejected:
         return _page(appeal, form, rejected.status, rejected.message)
     flash("Photo added." if added == 1 else f"{added} photos added." if added else
@@ -65,7 +66,7 @@ def photo_file(public_id: str, photo_id: int):
     if photo is None:
         return problem(404, "That photo isn't part of this appeal.")
     try:
-        handle = photo_store.open_photo(photo, current_app.extensions["storage"])
+        handle = photo_store.open_photo(photo, file_storage())
     except FileNotFoundError:
         return problem(404, "That photo is no longer stored.")
     # Only the types every browser shows are served inline; PDF and HEIC are downloads.
@@ -82,6 +83,6 @@ def delete_photo(public_id: str, photo_id: int):
     appeal = load_appeal(public_id)
     photo = photo_store.find_photo(appeal, photo_id)
     if photo is not None:
-        photo_store.remove_photo(appeal, photo, current_app.extensions["storage"])
+        photo_store.remove_photo(appeal, photo, file_storage())
         flash("Photo removed.", "info")
     return redirect(url_for("appeals.photos", public_id=appeal.public_id), 303)

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 
+from app.config import current_settings
 from app.extensions import db
 from app.models import AiRequest
 from app.models.base import as_utc
@@ -43,7 +43,7 @@ def completion_ceiling(reserved: int, prompt_tokens: int, most: int) -> int:
 
 def reserve(client_ip: str | None, prompt_tokens: int, most: int, now: datetime) -> Grant:
     """Reserve for one call; the caller holds `serialize` and stores `tokens` on its row."""
-    budget = current_app.extensions["settings"].ai_tokens_per_ip_per_day
+    budget = current_settings().ai_tokens_per_ip_per_day
     rows = _charges(client_ip, now)
     left = budget - sum(tokens for _, tokens in rows)
     wanted = prompt_tokens + most

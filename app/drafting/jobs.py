@@ -4,12 +4,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from app.drafting.runner import claim, run_request
 from app.extensions import db
-from app.integrations.ai import PoolFull
+from app.integrations.ai import PoolFull, ai_pool
 from app.models import AiRequest, AiRequestStatus
 from app.models.base import utcnow
 
@@ -21,7 +20,7 @@ LOST_AFTER = timedelta(minutes=10)  # far past any provider timeout: the worker 
 def run_ai_queue() -> str:
     """Start due queued requests in this instance's pool, claiming each atomically."""
     lost = _fail_lost_requests()
-    pool = current_app.extensions["ai_pool"]
+    pool = ai_pool()
     due = db.session.execute(
         select(AiRequest.id).where(AiRequest.status == AiRequestStatus.QUEUED,
                                    AiRequest.run_after <= utcnow())

@@ -21,17 +21,17 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from flask import current_app
 from limits import parse_many
 from sqlalchemy import select, text
 
+from app.config import current_settings
 from app.extensions import db
 from app.models import AiRequest, Appeal
 from app.models.base import as_utc
 
 
 def _windows() -> list[tuple[int, int]]:
-    spec = current_app.extensions["settings"].limits["ai_refine"]
+    spec = current_settings().limits["ai_refine"]
     return [(item.amount, item.get_expiry()) for item in parse_many(spec)]
 
 

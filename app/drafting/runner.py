@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-
 import sentry_sdk
-from flask import current_app
 from sqlalchemy import select, update
 
 from app.drafting import prompts
@@ -26,7 +24,7 @@ from app.drafting.letter_facts import letter_facts, template_letter
 from app.drafting.status_notes import system_status_notes
 from app.drafting.letter_text import clean_letter
 from app.extensions import db
-from app.integrations.ai import WriterFailed, WriterTimeout
+from app.integrations.ai import WriterFailed, WriterTimeout, letter_writer
 from app.models import AiRequest, AiRequestStatus, Appeal, AppealStatus
 from app.models.base import utcnow
 from app.observability import metrics
@@ -82,7 +80,7 @@ def _run(request_id: int, http_request_id: str | None) -> None:
     current = appeal.letter_text or None
     kind, instructions, public_id = req.kind, req.instructions, req.public_id
     reserved = req.tokens_used  # the reservation, until `_finish` settles it
-    writer = current_app.extensions["letter_writer"]
+    writer = letter_writer()
     messages = prompt(facts, system_status_notes(), kind, instructions, current)
     # The prompt may have grown since the reservation (a letter rewritten meanwhile).
     max_tokens = completion_ceiling(reserved, writer.estimate_prompt_tokens(messages),

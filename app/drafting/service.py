@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.drafting import budget, request_limits, runner
 from app.drafting.letter_facts import letter_facts
 from app.drafting.status_notes import system_status_notes
 from app.extensions import db
-from app.integrations.ai import PoolFull
+from app.integrations.ai import PoolFull, ai_pool, letter_writer
 from app.models import AiRequest, AiRequestStatus, Appeal, AppealStatus
 from app.models.base import as_utc, utcnow
 from app.observability import metrics
@@ -76,7 +75,7 @@ def request_draft(appeal: Appeal, *, kind: str = "draft", instructions: str | No
     """Record and schedule a draft; raises a `DraftError` the caller turns into an answer."""
     instructions = (instructions or "").strip() or None
     _check(appeal, kind, instructions)
-    writer = current_app.extensions["letter_writer"]
+    writer = letter_writer()
     prompt_tokens = writer.estimate_prompt_tokens(runner.prompt(
         letter_facts(appeal), system_status_notes(), kind, instructions, appeal.letter_text or None))
     now = utcnow()
@@ -103,7 +102,7 @@ def request_draft(appeal: Appeal, *, kind: str = "draft", instructions: str | No
     slot = None
     if run_at is None:
         try:
-            slot = current_app.extensions["ai_pool"].reserve()
+            slot = ai_pool().reserve()
         except PoolFull:
             db.session.rollback()
             raise DraftQueueFull() from None
@@ -116,7 +115,7 @@ def request_draft(appeal: Appeal, *, kind: str = "draft", instructions: str | No
     if slot is None:
         metrics.AI_REQUESTS.labels(outcome="queued").inc()
     else:
-        current_app.extensions["ai_pool"].submit(slot, runner.run_request, ai_request.id,
+        ai_pool().submit(slot, runner.run_request, ai_request.id,
                                                  http_request_id)
     return ai_request
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.resilience.breakers import registry
+from app.resilience.breakers import breaker_registry
 
 BUSY_FRACTION = 0.8
 BREAKER_NOTES = {
@@ -21,7 +21,7 @@ BUSY_NOTE = "The letter writer is very busy, so drafts may take a little longer 
 
 def system_status_notes() -> list[str]:
     """Plain sentences, empty when everything is working."""
-    notes = [BREAKER_NOTES[name] for name in registry().any_open() if name in BREAKER_NOTES]
+    notes = [BREAKER_NOTES[name] for name in breaker_registry().any_open() if name in BREAKER_NOTES]
     pool = current_app.extensions.get("ai_pool")
     if pool is not None and pool.over(BUSY_FRACTION):
         notes.append(BUSY_NOTE)

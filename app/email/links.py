@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from urllib.parse import quote
 
-from flask import current_app
-
+from app.config import current_settings
 from app.email.unsubscribe_tokens import make_token
 from app.urls import absolute_url
 
 
 def mail_domain() -> str:
-    address = parseaddr(current_app.extensions["settings"].mail_from)[1]
+    address = parseaddr(current_settings().mail_from)[1]
     return address.rpartition("@")[2] or "fightcitytickets.com"
 
 

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
-
+from app.config import current_settings
 from app.email.outbox import enqueue
 from app.observability.alerts import DEDUP_WINDOW_S
 
 
 def email_operator(key: str, message: str, severity: str, details: dict, at: datetime) -> bool:
     """Queue the alert's email in the alert row's transaction; False when no address is set."""
-    alert_email = current_app.extensions["settings"].admin_alert_email
+    alert_email = current_settings().admin_alert_email
     if not alert_email:
         return False
     # One email per key and de-duplication window, even if two instances both notify.

@@ -9,12 +9,11 @@ import logging
 import time
 from collections import Counter
 
-from flask import current_app
-
+from app.config import current_settings
 from app.email import claims, composition
-from app.integrations.email import MailError, PermanentMailError, TransientMailError
+from app.integrations.email import MailError, PermanentMailError, TransientMailError, mailer
 from app.observability import metrics
-from app.resilience.breakers import OpenCircuit, guard, open_remaining_s, registry
+from app.resilience.breakers import OpenCircuit, breaker_registry, guard, open_remaining_s
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50
@@ -32,10 +31,10 @@ def send_due(batch_size: int = BATCH_SIZE) -> Counter:
     metrics.EMAILS.labels(outcome="suppressed").inc(outcomes["suppressed"])
     if not batch:
         return outcomes
-    settings = current_app.extensions["settings"]
+    settings = current_settings()
     # Stop well before the lease runs out, or another runner could claim and resend.
     deadline = time.monotonic() + claims.LEASE_S - 4 * settings.smtp_timeout_s
-    with current_app.extensions["mailer"].session() as session:
+    with mailer().session() as session:
         for item in batch:
             if time.monotonic() > deadline:
                 claims.release(item)
@@ -49,7 +48,7 @@ def send_due(batch_size: int = BATCH_SIZE) -> Counter:
 
 def breaker_waiting() -> bool:
     """True while the email circuit is open and its reset timeout has not passed."""
-    return open_remaining_s(registry()["email"]) > 0
+    return open_remaining_s(breaker_registry()["email"]) > 0
 
 
 def _send_one(session, item: composition.Outgoing, mail_from: str) -> str:

@@ -7,8 +7,9 @@ for its session cookie).
 """
 from __future__ import annotations
 
-from flask import current_app
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+
+from app.config import current_settings
 
 SALT = "fct-unsubscribe-v1"
 MAX_AGE_S = 90 * 24 * 3600
@@ -23,7 +24,7 @@ class TokenExpired(TokenInvalid):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    settings = current_app.extensions["settings"]
+    settings = current_settings()
     keys = [*settings.secret_key_fallbacks, settings.secret_key]
     return URLSafeTimedSerializer(keys, salt=SALT)
 

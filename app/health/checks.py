@@ -16,11 +16,14 @@ from alembic.config import Config as AlembicConfig
 from flask import current_app
 from sqlalchemy import func, select, text
 
+from app.config import current_settings
 from app.database import ping as ping_database
 from app.extensions import db
 from app.jobs.registry import JOBS
 from app.models import EmailOutbox, FailedWebhook, JobRun, OutboxStatus
 from app.models.base import as_utc, utcnow
+from app.resilience.breakers import breaker_registry
+from app.resilience.shared_store import shared_store
 
 PROVIDER_BREAKERS = ("stripe", "deepseek", "email")
 
@@ -65,7 +68,7 @@ def database_version() -> str | None:
 
 
 def check_redis() -> dict:
-    store = current_app.extensions["shared_store"]
+    store = shared_store()
     if not store.configured:
         return {"status": "pass", "mode": "in-process"}
     info = store.run(lambda r: r.info("server"), fallback=None)
@@ -75,7 +78,7 @@ def check_redis() -> dict:
 
 
 def check_breaker(name: str) -> dict:
-    snap = current_app.extensions["breakers"].snapshot(name)
+    snap = breaker_registry().snapshot(name)
     return {"status": "pass" if snap["state"] == "closed" else "warn", "breaker": snap}
 
 
@@ -88,7 +91,7 @@ def check_scheduler() -> dict:
         last = as_utc(row.last_finished_at) if row else None
         if last is None or now - last > timedelta(seconds=job.interval_s * 3 + 60):
             stale.append(job.name)
-    mode = current_app.extensions["settings"].scheduler_mode
+    mode = current_settings().scheduler_mode
     status = "warn" if stale and rows else "pass"
     return {"status": status, "mode": mode, "stale_jobs": stale, "jobs_seen": len(rows)}
 
@@ -128,8 +131,8 @@ def detailed_report(show_details: bool) -> tuple[str, dict]:
                      ("failed_webhooks", check_failed_webhooks)):
         checks[name] = _timed(fn) if database_up else {"status": "fail", "error": "database unavailable"}
     checks["ai_queue"] = _timed(check_ai_queue)
-    checks["database"]["breaker"] = current_app.extensions["breakers"].snapshot("database")
-    checks["redis"]["breaker"] = current_app.extensions["breakers"].snapshot("redis")
+    checks["database"]["breaker"] = breaker_registry().snapshot("database")
+    checks["redis"]["breaker"] = breaker_registry().snapshot("redis")
     if database_up and show_details:
         checks["database"]["version"] = _safe(database_version)
 

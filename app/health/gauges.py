@@ -1,18 +1,18 @@
 """Gauges read at scrape time: breaker states and outbox depths."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import EmailOutbox, OutboxStatus
 from app.observability import metrics
+from app.resilience.breakers import breaker_registry
 
 STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 
 
 def refresh_gauges() -> None:
-    registry = current_app.extensions["breakers"]
+    registry = breaker_registry()
     for name in registry.names():
         metrics.BREAKER_STATE.labels(breaker=name).set(STATE_VALUES[registry.snapshot(name)["state"]])
     try:

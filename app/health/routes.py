@@ -14,6 +14,7 @@ import pybreaker
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.config import current_settings
 from app.extensions import db
 from app.health import checks
 from app.health.gauges import refresh_gauges
@@ -37,7 +38,7 @@ def _bearer_ok(expected: str) -> bool:
 
 def _authorized() -> bool:
     """HEALTH_TOKEN, or a live operator session (none when the database cannot say)."""
-    if _bearer_ok(current_app.extensions["settings"].health_token):
+    if _bearer_ok(current_settings().health_token):
         return True
     try:
         return current_operator() is not None
@@ -99,7 +100,7 @@ def _ietf(check: dict) -> dict:
 @bp.get("/metrics")
 @limiter.exempt
 def metrics():
-    settings = current_app.extensions["settings"]
+    settings = current_settings()
     if settings.metrics_token:
         if not _bearer_ok(settings.metrics_token):
             abort(401, description="A metrics token is required.")

@@ -14,13 +14,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Iterator
 
-from flask import current_app
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import JobRun
 from app.models.base import utcnow
+from app.resilience.shared_store import shared_store
 
 UNREACHABLE = object()
 OWNER = f"{socket.gethostname()}:{os.getpid()}"
@@ -32,7 +32,7 @@ if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) 
 @contextmanager
 def job_lock(name: str, ttl_s: int) -> Iterator[bool]:
     """Yield True if this process holds the job's lock for the body, False if another does."""
-    store = current_app.extensions["shared_store"]
+    store = shared_store()
     token = f"{OWNER}:{uuid.uuid4().hex}"
     key = f"fct:job:{name}"
     if store.configured:

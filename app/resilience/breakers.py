@@ -163,10 +163,10 @@ def open_remaining_s(cb: pybreaker.CircuitBreaker) -> float:
     return max(0.0, cb.reset_timeout - (time.time() - opened_at.timestamp()))
 
 
-def registry() -> BreakerRegistry:
+def breaker_registry() -> BreakerRegistry:
     return current_app.extensions["breakers"]
 
 
 def guard(name: str):
     """`with guard("stripe"): ...` — the app's breaker of that name, non-serializing."""
-    return calling(registry()[name])
+    return calling(breaker_registry()[name])

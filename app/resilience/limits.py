@@ -11,10 +11,11 @@ import logging
 import time
 from typing import Callable
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_limiter import Limiter
 from limits import parse_many
 
+from app.config import current_settings
 from app.observability import metrics
 from app.resilience.limit_storage import LOCAL_MARK  # defining it registers fct-failover://
 
@@ -52,7 +53,7 @@ limiter = Limiter(key_func=per_ip, headers_enabled=True, strategy="fixed-window"
 def limited(name: str, key: Callable[[], str] = per_ip, **kwargs):
     """Decorate a view with the named limit from Settings (RATELIMIT_<NAME> overrides)."""
     return limiter.shared_limit(
-        lambda: current_app.extensions["settings"].limits[name], scope=name, key_func=key,
+        lambda: current_settings().limits[name], scope=name, key_func=key,
         error_message=LIMIT_MESSAGES.get(name, DEFAULT_MESSAGE), **kwargs,
     )
 
@@ -64,7 +65,7 @@ def hit_shared_limit(name: str, key: str) -> int:
     a view that must choose its own Retry-After.
     """
     try:
-        for item in parse_many(current_app.extensions["settings"].limits[name]):
+        for item in parse_many(current_settings().limits[name]):
             if not limiter.limiter.hit(item, key, name):
                 reset_at = limiter.limiter.get_window_stats(item, key, name).reset_time
                 return max(1, int(reset_at - time.time()) + 1)

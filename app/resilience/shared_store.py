@@ -12,6 +12,7 @@ from typing import Callable, TypeVar
 
 import pybreaker
 import redis
+from flask import current_app
 
 from app.resilience.circuit import calling
 
@@ -49,3 +50,8 @@ class SharedStore:
 
     def ping(self) -> bool:
         return bool(self.run(lambda r: r.ping(), fallback=False))
+
+
+def shared_store() -> SharedStore:
+    """The running app's shared store (Redis behind the redis breaker, or not configured)."""
+    return current_app.extensions["shared_store"]

@@ -5,14 +5,14 @@ errors are rendered as the branded HTML page here.
 """
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request
+from flask import redirect, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from app.errors import error_response
 from app.database import DATABASE_DOWN
 from app.extensions import csrf
-from app.integrations.payments import DemoPaymentGateway
+from app.integrations.payments import DemoPaymentGateway, payments_gateway
 from app.resilience.limits import limited
 from app.webhooks import demo_checkout as demo_service
 from app.webhooks.blueprint import bp
@@ -28,7 +28,7 @@ class DemoPayForm(FlaskForm):
 @csrf.exempt  # the form checks its own CSRF token, so a stale form gets this page, not JSON
 @limited("appeal_writes", methods=["POST"])
 def demo_checkout(session_id: str):
-    gateway = current_app.extensions["payments"]
+    gateway = payments_gateway()
     if not isinstance(gateway, DemoPaymentGateway):
         return _error(404, "There is no demo checkout here.")
     form = DemoPayForm()

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from app.database import DATABASE_DOWN
 from app.extensions import db
-from app.integrations.payments import PaymentsGateway, PaymentsUnavailable
+from app.integrations.payments import PaymentsGateway, PaymentsUnavailable, payments_gateway
 from app.models import FailedWebhook, FailedWebhookStatus, StripeEvent
 from app.models.base import utcnow
 from app.observability.alerts import raise_alert
@@ -69,7 +68,7 @@ def resolve(event_id: str) -> bool:
 
 def replay(event_id: str, gateway: PaymentsGateway | None = None) -> str:
     """Handle a pending or dead event now, whatever its schedule; returns the outcome."""
-    outcome = _attempt(event_id, gateway or current_app.extensions["payments"])
+    outcome = _attempt(event_id, gateway or payments_gateway())
     if outcome == DEAD:
         _alert_dead([event_id])
     return outcome
@@ -77,7 +76,7 @@ def replay(event_id: str, gateway: PaymentsGateway | None = None) -> str:
 
 def retry_due(gateway: PaymentsGateway | None = None) -> str:
     """The webhook_retry job: attempt every pending event whose time has come."""
-    gateway = gateway or current_app.extensions["payments"]
+    gateway = gateway or payments_gateway()
     due = list(db.session.execute(
         select(FailedWebhook.event_id)
         .where(FailedWebhook.status == F.PENDING, FailedWebhook.next_attempt_at <= utcnow())

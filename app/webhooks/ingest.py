@@ -14,13 +14,12 @@ The database being down propagates, so the endpoint answers 503 and Stripe retri
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.database import DATABASE_DOWN
 from app.extensions import db
-from app.integrations.payments import PaymentsGateway
+from app.integrations.payments import PaymentsGateway, payments_gateway
 from app.models import StripeEvent
 from app.models.base import utcnow
 from app.webhooks import failures
@@ -32,7 +31,7 @@ MAX_DELIVERIES = 10
 
 def ingest(event: dict, gateway: PaymentsGateway | None = None) -> str:
     """Record and handle one verified event; returns its outcome for this delivery."""
-    gateway = gateway or current_app.extensions["payments"]
+    gateway = gateway or payments_gateway()
     seen = db.session.execute(
         select(StripeEvent.id).where(StripeEvent.event_id == event["id"])).first()
     db.session.commit()  # end the read: no transaction stays open during the Stripe calls

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
+from app.config import current_settings
 from app.errors import error_response
 from app.extensions import csrf
 from app.resilience.limits import limited
@@ -31,7 +32,7 @@ def stripe_webhook():
     payload = request.get_data(cache=False)
     if len(payload) > MAX_BODY_BYTES:
         return _rejected(413, "The body is too large to be a Stripe event.")
-    secret = current_app.extensions["settings"].stripe_webhook_secret
+    secret = current_settings().stripe_webhook_secret
     try:
         event = verify(payload, request.headers.get("Stripe-Signature"), secret)
     except InvalidEvent as exc:

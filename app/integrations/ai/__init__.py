@@ -6,7 +6,7 @@ runs drafts in AI_WORKERS threads with at most AI_QUEUE_SIZE waiting.
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 
 from app.config import Settings
 from app.integrations.ai.base import (Completion, LetterWriter, TemplateOnlyWriter, WriterFailed,
@@ -15,7 +15,7 @@ from app.integrations.ai.deepseek import DeepSeekWriter
 from app.integrations.ai.pool import PoolFull, Slot, WorkerPool
 
 __all__ = ["Completion", "LetterWriter", "PoolFull", "Slot", "WorkerPool", "WriterFailed",
-           "WriterTimeout", "init_app"]
+           "WriterTimeout", "ai_pool", "init_app", "letter_writer"]
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -23,3 +23,13 @@ def init_app(app: Flask, settings: Settings) -> None:
     writer: LetterWriter = DeepSeekWriter(settings) if settings.ai_enabled else TemplateOnlyWriter()
     app.extensions["letter_writer"] = writer
     app.extensions["ai_pool"] = WorkerPool(app, settings.ai_workers, settings.ai_queue_size)
+
+
+def letter_writer() -> LetterWriter:
+    """The running app's letter writer: DeepSeek, or the writer that always declines."""
+    return current_app.extensions["letter_writer"]
+
+
+def ai_pool() -> WorkerPool:
+    """This instance's bounded pool of drafting threads."""
+    return current_app.extensions["ai_pool"]

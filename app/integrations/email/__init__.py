@@ -1,7 +1,7 @@
 """The email integration: one interface, the provider chosen from Settings (EMAIL_BACKEND)."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 
 from app.config import Settings
 from app.integrations.email.base import (Mailer, MailError, PermanentMailError,
@@ -9,7 +9,8 @@ from app.integrations.email.base import (Mailer, MailError, PermanentMailError,
 from app.integrations.email.console import ConsoleMailer
 from app.integrations.email.smtp import SMTPMailer
 
-__all__ = ["Mailer", "MailError", "PermanentMailError", "TransientMailError", "build", "init_app"]
+__all__ = ["Mailer", "MailError", "PermanentMailError", "TransientMailError", "build", "init_app",
+           "mailer"]
 
 
 def build(settings: Settings) -> Mailer:
@@ -24,3 +25,8 @@ def build(settings: Settings) -> Mailer:
 def init_app(app: Flask, settings: Settings) -> None:
     """Bind the configured mailer as `app.extensions["mailer"]` (nothing connects here)."""
     app.extensions["mailer"] = build(settings)
+
+
+def mailer() -> Mailer:
+    """The running app's mailer (SMTP or console); nothing connects until a session opens."""
+    return current_app.extensions["mailer"]

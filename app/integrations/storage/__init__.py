@@ -6,14 +6,14 @@ binary file object; FileNotFoundError when missing), `delete(key)` (missing is f
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 
 from app.config import ConfigError, Settings
 from app.integrations.storage import s3
 from app.integrations.storage.base import Storage, StorageError, check_key
 from app.integrations.storage.local import LocalStorage
 
-__all__ = ["LocalStorage", "Storage", "StorageError", "build", "check_key", "init_app"]
+__all__ = ["LocalStorage", "Storage", "StorageError", "build", "check_key", "file_storage", "init_app"]
 
 
 def build(settings: Settings) -> Storage:
@@ -28,3 +28,8 @@ def build(settings: Settings) -> Storage:
 def init_app(app: Flask, settings: Settings) -> None:
     """Bind the configured storage provider to `app.extensions`."""
     app.extensions["storage"] = build(settings)
+
+
+def file_storage() -> Storage:
+    """The running app's file store (local or S3)."""
+    return current_app.extensions["storage"]
