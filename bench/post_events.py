@@ -18,7 +18,7 @@ import time
 
 import requests
 
-from tests.webhooks.stripe_fake import sign_event
+from tests.fakes.stripe_objects import sign_event
 
 
 def post_all(spec: dict) -> dict:

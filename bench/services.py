@@ -26,7 +26,7 @@ from app.config import DEFAULT_LIMITS, Settings
 from app.extensions import db
 from tests.chaos.gunicorn_app import GunicornApp
 from tests.support.servers import PostgresServer, RedisServer
-from tests.webhooks.stripe_fake import FakeStripe
+from tests.fakes.stripe_api import StripeAPIServer
 
 WORKERS, THREADS = 2, 4  # gunicorn gthread, for both apps
 BENCH_DB = "bench"
@@ -41,7 +41,7 @@ class Services:
     workdir: Path
     postgres: PostgresServer
     redis: RedisServer
-    stripe: FakeStripe
+    stripe: StripeAPIServer
     hardened: GunicornApp
     control: Flask
     bare: GunicornApp | None = None
@@ -89,7 +89,7 @@ def capture_responses(base_url: str, paths: list[str]) -> dict[str, dict]:
     return captured
 
 
-def hardened_env(postgres: PostgresServer, redis_server: RedisServer, stripe: FakeStripe,
+def hardened_env(postgres: PostgresServer, redis_server: RedisServer, stripe: StripeAPIServer,
                  workdir: Path) -> dict[str, str]:
     env = {"DATABASE_URL": postgres.url(BENCH_DB), "REDIS_URL": redis_server.url(),
            "UPLOAD_DIR": str(workdir / "uploads"),
@@ -124,7 +124,7 @@ def running(workdir: Path) -> Iterator[Services]:
         redis_server = RedisServer(workdir / "redis")
         stack.callback(redis_server.stop)
         redis_server.start()
-        stripe = FakeStripe().start()
+        stripe = StripeAPIServer().start()
         stack.callback(stripe.stop)
 
         env = hardened_env(postgres, redis_server, stripe, workdir)

@@ -178,3 +178,38 @@ class StripeStore:
 
     def expire_session(self, session_id: str) -> dict:
         return self.put_session(session_id, status="expired")
+
+    def add_session(self, *, metadata: dict, amount_total: int = AMOUNT, currency: str = "usd",
+                    success_url: str | None = None, cancel_url: str | None = None) -> dict:
+        """An open, unpaid session made outside the app (as if by an older checkout)."""
+        fields = dict(metadata=dict(metadata), amount_total=amount_total,
+                      amount_subtotal=amount_total, currency=currency)
+        fields.update({k: v for k, v in (("success_url", success_url), ("cancel_url", cancel_url)) if v})
+        return self.put_session(**fields)
+
+    def intent_metadata(self, session_id: str) -> dict:
+        """The metadata the session's PaymentIntent will carry (`payment_intent_data`)."""
+        with self._store_lock:
+            return copy.deepcopy(self._intent_metadata.get(session_id, self.objects[session_id]["metadata"]))
+
+    def fail_intent(self, session_id: str) -> str:
+        """A declined card: the session's PaymentIntent needs a new payment method."""
+        with self._store_lock:
+            session = self.objects[session_id]
+            intent = self.put_payment_intent(
+                amount=session["amount_total"], amount_received=0, currency=session["currency"],
+                status="requires_payment_method", metadata=self.intent_metadata(session_id))
+            self.put_session(session_id, payment_intent=intent["id"])
+            return intent["id"]
+
+    def refund_charge(self, charge_id: str, amount: int | None = None) -> dict:
+        """An operator refunded in the dashboard: the charge as Stripe shows it afterwards."""
+        with self._store_lock:
+            charge = self.objects[charge_id]
+            refunded = charge["amount"] if amount is None else amount
+            return self.put_charge(charge_id, amount_refunded=refunded,
+                                   refunded=refunded >= charge["amount"])
+
+    def edit(self, object_id: str, **fields) -> dict:
+        """Change an object on the Stripe side (what a later GET answers)."""
+        return self.put(self.objects[object_id]["object"], object_id, **fields)

@@ -28,42 +28,42 @@ def test_provider_is_chosen_from_the_keys(app, stripe_app):
     assert isinstance(stripe_app.extensions["payments"], StripeGateway)
 
 
-def test_checkout_session_carries_ids_only_and_an_idempotency_key(stripe_app, stripe_fake):
+def test_checkout_session_carries_ids_only_and_an_idempotency_key(stripe_app, fake_stripe):
     public_id = make_appeal(stripe_app, driver_name="Jane Driver", return_address="1 Main St")
     session = _create(stripe_app, public_id)
 
     assert session.url.startswith("https://checkout.stripe.com/") and session.id.startswith("cs_")
-    [request] = [r for r in stripe_fake.requests if r["method"] == "POST"]
-    assert request["headers"]["Idempotency-Key"] == f"checkout:{public_id}:v1:standard"
-    assert request["headers"]["Authorization"] == "Bearer sk_test_x"
+    [request] = [r for r in fake_stripe.requests if r.method == "POST"]
+    assert request.headers["idempotency-key"] == f"checkout:{public_id}:v1:standard"
+    assert request.headers["authorization"] == "Bearer sk_test_x"
     for personal in ("driver%40example.com", "driver@example.com", "Jane", "Main"):
-        assert personal not in request["body"]
+        assert personal not in request.body.decode()
     expected = {"appeal_id": public_id, "letter_version": "1", "mail_class": "standard"}
-    stored = stripe_fake.get(session.id)
-    assert stored["metadata"] == expected and stored["_payment_intent_metadata"] == expected
+    stored = fake_stripe.get(session.id)
+    assert stored["metadata"] == expected and fake_stripe.intent_metadata(session.id) == expected
     assert stored["amount_total"] == 989
 
 
-def test_same_key_gives_the_same_session_and_mail_class_changes_it(stripe_app, stripe_fake):
+def test_same_key_gives_the_same_session_and_mail_class_changes_it(stripe_app, fake_stripe):
     public_id = make_appeal(stripe_app)
     first, again = _create(stripe_app, public_id), _create(stripe_app, public_id)
     certified = _create(stripe_app, public_id, mail_class="certified")
     assert first.id == again.id and certified.id != first.id
 
 
-def test_transient_failures_are_retried_with_the_same_key(stripe_app, stripe_fake):
+def test_transient_failures_are_retried_with_the_same_key(stripe_app, fake_stripe):
     public_id = make_appeal(stripe_app)
-    stripe_fake.fail_next(2)
+    fake_stripe.fail_next(2)
     session = _create(stripe_app, public_id)
-    posts = [r for r in stripe_fake.requests if r["method"] == "POST"]
+    posts = [r for r in fake_stripe.requests if r.method == "POST"]
     assert len(posts) == 3 and session.id
-    assert {p["headers"]["Idempotency-Key"] for p in posts} == {f"checkout:{public_id}:v1:standard"}
+    assert {p.headers["idempotency-key"] for p in posts} == {f"checkout:{public_id}:v1:standard"}
     assert stripe_app.extensions["breakers"].snapshot("stripe")["failures"] == 0
 
 
-def test_retrieve_calls_return_plain_dicts(stripe_app, stripe_fake):
-    session = stripe_fake.add_session(metadata={"appeal_id": "a1"})
-    intent_id, charge_id = stripe_fake.pay_session(session["id"])
+def test_retrieve_calls_return_plain_dicts(stripe_app, fake_stripe):
+    session = fake_stripe.add_session(metadata={"appeal_id": "a1"})
+    intent_id, charge_id = fake_stripe.pay_session(session["id"])
     gateway = stripe_app.extensions["payments"]
     with stripe_app.app_context():
         got = gateway.retrieve_checkout_session(session["id"])
@@ -76,22 +76,22 @@ def test_retrieve_calls_return_plain_dicts(stripe_app, stripe_fake):
     assert type(charge["refunds"]) is dict  # nested objects are dicts too
 
 
-def test_missing_objects_are_refused_without_opening_the_breaker(stripe_app, stripe_fake):
+def test_missing_objects_are_refused_without_opening_the_breaker(stripe_app, fake_stripe):
     with stripe_app.app_context():
         for _ in range(5):
             with pytest.raises(PaymentsRejected, match="No such charge"):
                 stripe_app.extensions["payments"].retrieve_charge("ch_missing")
-    assert stripe_fake.count("GET", "/v1/charges/ch_missing") == 5  # 4xx is not retried
+    assert fake_stripe.count("GET", "/v1/charges/ch_missing") == 5  # 4xx is not retried
     assert stripe_app.extensions["breakers"].snapshot("stripe")["state"] == "closed"
 
 
-def test_breaker_opens_after_three_failures_and_checkout_fails_at_once(stripe_app, stripe_fake):
+def test_breaker_opens_after_three_failures_and_checkout_fails_at_once(stripe_app, fake_stripe):
     public_id = make_appeal(stripe_app)
-    stripe_fake.mode = "error"
+    fake_stripe.mode = "error"
     for _ in range(3):
         with pytest.raises(PaymentsUnavailable):
             _create(stripe_app, public_id)
-    assert stripe_fake.count("POST", "/v1/checkout/sessions") == 12  # 1 try + 3 retries, 3 times
+    assert fake_stripe.count("POST", "/v1/checkout/sessions") == 12  # 1 try + 3 retries, 3 times
     assert stripe_app.extensions["breakers"].snapshot("stripe")["state"] == "open"
 
     started = time.perf_counter()
@@ -99,12 +99,12 @@ def test_breaker_opens_after_three_failures_and_checkout_fails_at_once(stripe_ap
         _create(stripe_app, public_id)
     assert time.perf_counter() - started < 0.1
     assert raised.value.circuit_open
-    assert stripe_fake.count("POST", "/v1/checkout/sessions") == 12  # Stripe not even asked
+    assert fake_stripe.count("POST", "/v1/checkout/sessions") == 12  # Stripe not even asked
 
 
-def test_every_call_has_a_timeout(stripe_app, stripe_fake):
-    stripe_fake.mode, stripe_fake.hang_s = "hang", 3.0
-    gateway = StripeGateway("sk_test_x", stripe_fake.url, timeout=(1.0, 0.3))
+def test_every_call_has_a_timeout(stripe_app, fake_stripe):
+    fake_stripe.mode, fake_stripe.hang_s = "hang", 3.0
+    gateway = StripeGateway("sk_test_x", fake_stripe.url, timeout=(1.0, 0.3))
     started = time.perf_counter()
     with stripe_app.app_context(), pytest.raises(PaymentsUnavailable):
         gateway.retrieve_charge("ch_slow")
@@ -117,7 +117,7 @@ def _hidden(html: str, name: str) -> str:
     return re.search(r'value="([^"]*)"', tag).group(1)
 
 
-def test_checkout_page_redirects_to_stripe(stripe_app, stripe_fake, stripe_client):
+def test_checkout_page_redirects_to_stripe(stripe_app, fake_stripe, stripe_client):
     public_id = make_appeal(stripe_app, status="letter_ready", signature_name="Jane Driver")
     page = stripe_client.get(f"/appeals/{public_id}/checkout")
     response = stripe_client.post(f"/appeals/{public_id}/checkout", data={
@@ -129,10 +129,10 @@ def test_checkout_page_redirects_to_stripe(stripe_app, stripe_fake, stripe_clien
     assert row["status"] == "awaiting_payment"
 
 
-def test_checkout_page_says_payments_are_unavailable_when_stripe_is_down(stripe_app, stripe_fake,
+def test_checkout_page_says_payments_are_unavailable_when_stripe_is_down(stripe_app, fake_stripe,
                                                                          stripe_client):
     public_id = make_appeal(stripe_app, status="letter_ready", signature_name="Jane Driver")
-    stripe_fake.stop()
+    fake_stripe.stop()
     page = stripe_client.get(f"/appeals/{public_id}/checkout")
     response = stripe_client.post(f"/appeals/{public_id}/checkout", data={
         "csrf_token": _hidden(page.get_data(as_text=True), "csrf_token"), "mail_class": "standard",

@@ -17,8 +17,8 @@ ADDRESS = "1 Market St\nSan Francisco, CA 94105"
 
 
 @pytest.fixture
-def shop(app_factory, stripe_fake):
-    app = app_factory(STRIPE_API_BASE=stripe_fake.url, **STRIPE_ENV, **NO_LIMITS)
+def shop(app_factory, fake_stripe):
+    app = app_factory(STRIPE_API_BASE=fake_stripe.url, **STRIPE_ENV, **NO_LIMITS)
     return app, app.test_client()
 
 
@@ -31,10 +31,10 @@ def checkout(client, public_id: str, mail_class: str) -> str:
     return response.headers["Location"].rsplit("/", 1)[1]
 
 
-def complete(client, stripe_fake, session_id: str) -> tuple[dict, str, str]:
+def complete(client, fake_stripe, session_id: str) -> tuple[dict, str, str]:
     """The driver pays the session on Stripe; Stripe tells us. Returns (answer, intent, charge)."""
-    intent_id, charge_id = stripe_fake.pay_session(session_id)
-    event = event_for(stripe_fake, "checkout.session.completed", session_id)
+    intent_id, charge_id = fake_stripe.pay_session(session_id)
+    event = event_for(fake_stripe, "checkout.session.completed", session_id)
     response = deliver(client, event)
     assert response.status_code == 200
     return {"outcome": response.get_json()["outcome"], "event_id": event["id"]}, intent_id, charge_id
@@ -54,14 +54,14 @@ def appeal_now(app, public_id: str) -> dict:
 
 
 @pytest.mark.both_databases
-def test_the_older_standard_session_paid_after_choosing_certified_is_refused(shop, stripe_fake):
+def test_the_older_standard_session_paid_after_choosing_certified_is_refused(shop, fake_stripe):
     app, client = shop
     public_id = ready_to_pay(client)
     standard = checkout(client, public_id, "standard")
     certified = checkout(client, public_id, "certified")
     assert standard != certified
 
-    answer, intent_id, _ = complete(client, stripe_fake, standard)
+    answer, intent_id, _ = complete(client, fake_stripe, standard)
 
     assert answer["outcome"] == "refused"
     row = appeal_now(app, public_id)
@@ -73,7 +73,7 @@ def test_the_older_standard_session_paid_after_choosing_certified_is_refused(sho
     assert public_id in message and "Refund the payment in Stripe" in message and "9.89 USD" in message
 
     # The session the appeal expects still pays it, at the certified price.
-    answer, intent_id, _ = complete(client, stripe_fake, certified)
+    answer, intent_id, _ = complete(client, fake_stripe, certified)
     assert answer["outcome"] == "processed"
     row = appeal_now(app, public_id)
     assert (row["status"], row["mail_class"], row["price_cents"]) == ("paid", "certified", 1989)
@@ -85,16 +85,16 @@ def test_the_older_standard_session_paid_after_choosing_certified_is_refused(sho
     ({"currency": "eur"}, "currency eur where usd"),
     ({"metadata": "certified"}, "certified mail where standard"),
 ])
-def test_a_session_that_does_not_match_the_appeal_is_refused(shop, stripe_fake, change, reason):
+def test_a_session_that_does_not_match_the_appeal_is_refused(shop, fake_stripe, change, reason):
     """What Stripe says about the current session disagrees with what the appeal expects."""
     app, client = shop
     public_id = ready_to_pay(client)
     session_id = checkout(client, public_id, "standard")
     if change.get("metadata"):
-        change = {"metadata": dict(stripe_fake.get(session_id)["metadata"], mail_class="certified")}
-    stripe_fake.edit(session_id, **change)
+        change = {"metadata": dict(fake_stripe.get(session_id)["metadata"], mail_class="certified")}
+    fake_stripe.edit(session_id, **change)
 
-    answer, intent_id, _ = complete(client, stripe_fake, session_id)
+    answer, intent_id, _ = complete(client, fake_stripe, session_id)
 
     assert answer["outcome"] == "refused"
     row = appeal_now(app, public_id)
@@ -103,17 +103,17 @@ def test_a_session_that_does_not_match_the_appeal_is_refused(shop, stripe_fake, 
     assert reason in alerts(app)[f"payment-refused:{intent_id}"]
 
 
-def test_a_session_made_for_another_appeal_pays_neither(shop, stripe_fake):
+def test_a_session_made_for_another_appeal_pays_neither(shop, fake_stripe):
     app, client = shop
     mine, other = ready_to_pay(client), ready_to_pay(client)
     my_session, other_session = checkout(client, mine, "standard"), checkout(client, other, "standard")
     # A session whose metadata points at the other appeal (same price, mail class and version).
-    stray = stripe_fake.add_session(metadata=dict(stripe_fake.get(other_session)["metadata"]))["id"]
-    answer, stray_intent, _ = complete(client, stripe_fake, stray)
+    stray = fake_stripe.add_session(metadata=dict(fake_stripe.get(other_session)["metadata"]))["id"]
+    answer, stray_intent, _ = complete(client, fake_stripe, stray)
     # And the first appeal's own session, its metadata pointing elsewhere.
-    stripe_fake.edit(my_session, metadata={"appeal_id": other, "letter_version": "1",
+    fake_stripe.edit(my_session, metadata={"appeal_id": other, "letter_version": "1",
                                            "mail_class": "standard"})
-    second, my_intent, _ = complete(client, stripe_fake, my_session)
+    second, my_intent, _ = complete(client, fake_stripe, my_session)
 
     assert answer["outcome"] == second["outcome"] == "refused"
     for public_id, session_id in ((mine, my_session), (other, other_session)):
@@ -124,18 +124,18 @@ def test_a_session_made_for_another_appeal_pays_neither(shop, stripe_fake):
 
 
 @pytest.mark.both_databases
-def test_payments_after_the_appeal_is_paid_change_nothing_and_each_is_raised(shop, stripe_fake):
+def test_payments_after_the_appeal_is_paid_change_nothing_and_each_is_raised(shop, fake_stripe):
     app, client = shop
     public_id = ready_to_pay(client)
     standard = checkout(client, public_id, "standard")
     certified = checkout(client, public_id, "certified")
-    assert complete(client, stripe_fake, certified)[0]["outcome"] == "processed"
+    assert complete(client, fake_stripe, certified)[0]["outcome"] == "processed"
     paid = appeal_now(app, public_id)
 
-    late, late_intent, _ = complete(client, stripe_fake, standard)
-    again = stripe_fake.add_session(metadata=dict(stripe_fake.get(certified)["metadata"]),
+    late, late_intent, _ = complete(client, fake_stripe, standard)
+    again = fake_stripe.add_session(metadata=dict(fake_stripe.get(certified)["metadata"]),
                                     amount_total=1989)["id"]
-    third, third_intent, _ = complete(client, stripe_fake, again)
+    third, third_intent, _ = complete(client, fake_stripe, again)
 
     assert late["outcome"] == third["outcome"] == "refused"
     row = appeal_now(app, public_id)
@@ -147,47 +147,47 @@ def test_payments_after_the_appeal_is_paid_change_nothing_and_each_is_raised(sho
     assert len(outbox(app, "receipt")) == 1
 
 
-def test_refunding_the_refused_payment_leaves_the_paid_appeal_paid(shop, stripe_fake):
+def test_refunding_the_refused_payment_leaves_the_paid_appeal_paid(shop, fake_stripe):
     app, client = shop
     public_id = ready_to_pay(client)
     standard = checkout(client, public_id, "standard")
     certified = checkout(client, public_id, "certified")
-    complete(client, stripe_fake, certified)
-    _, _, refused_charge = complete(client, stripe_fake, standard)
-    stripe_fake.refund_charge(refused_charge)  # the operator refunds it, as the alert asked
+    complete(client, fake_stripe, certified)
+    _, _, refused_charge = complete(client, fake_stripe, standard)
+    fake_stripe.refund_charge(refused_charge)  # the operator refunds it, as the alert asked
 
-    answer = deliver(client, event_for(stripe_fake, "charge.refunded", refused_charge))
+    answer = deliver(client, event_for(fake_stripe, "charge.refunded", refused_charge))
 
     assert answer.get_json()["outcome"] == "ignored"
     assert appeal_now(app, public_id)["status"] == "paid"
     assert outbox(app, "refunded") == []
 
 
-def test_refund_of_an_older_session_before_any_completion_leaves_the_appeal_waiting(shop, stripe_fake):
+def test_refund_of_an_older_session_before_any_completion_leaves_the_appeal_waiting(shop, fake_stripe):
     """The refund overtakes the completion, but it is for a session the appeal no longer expects."""
     app, client = shop
     public_id = ready_to_pay(client)
     standard = checkout(client, public_id, "standard")
     checkout(client, public_id, "certified")
-    _, refused_charge = stripe_fake.pay_session(standard)
-    stripe_fake.refund_charge(refused_charge)
+    _, refused_charge = fake_stripe.pay_session(standard)
+    fake_stripe.refund_charge(refused_charge)
 
-    answer = deliver(client, event_for(stripe_fake, "charge.refunded", refused_charge))
+    answer = deliver(client, event_for(fake_stripe, "charge.refunded", refused_charge))
 
     assert answer.get_json()["outcome"] == "ignored"
     row = appeal_now(app, public_id)
     assert row["status"] == "awaiting_payment" and row["payment_intent"] is None
 
 
-def test_a_declined_card_on_an_abandoned_session_does_not_fail_the_current_one(shop, stripe_fake):
+def test_a_declined_card_on_an_abandoned_session_does_not_fail_the_current_one(shop, fake_stripe):
     app, client = shop
     public_id = ready_to_pay(client)
     standard = checkout(client, public_id, "standard")
     checkout(client, public_id, "certified")
-    declined = stripe_fake.fail_intent(standard)
+    declined = fake_stripe.fail_intent(standard)
 
-    for event in (event_for(stripe_fake, "payment_intent.payment_failed", declined),
-                  event_for(stripe_fake, "checkout.session.async_payment_failed", standard)):
+    for event in (event_for(fake_stripe, "payment_intent.payment_failed", declined),
+                  event_for(fake_stripe, "checkout.session.async_payment_failed", standard)):
         assert deliver(client, event).get_json()["outcome"] == "ignored"
     assert appeal_now(app, public_id)["status"] == "awaiting_payment"
     assert outbox(app, "payment_failed") == []

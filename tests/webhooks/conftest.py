@@ -3,21 +3,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.fixtures import fake_stripe  # noqa: F401  (fixture)
 from tests.webhooks.helpers import STRIPE_ENV
-from tests.webhooks.stripe_fake import FakeStripe
 
 
 @pytest.fixture
-def stripe_fake():
-    fake = FakeStripe().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def stripe_app(app_factory, stripe_fake):
+def stripe_app(app_factory, fake_stripe):  # noqa: F811  (the fixture imported above)
     # A 1 s breaker reset keeps recovery tests short; fail_max stays at the spec's 3.
-    return app_factory(STRIPE_API_BASE=stripe_fake.url, BREAKER_STRIPE_RESET_S=1, **STRIPE_ENV)
+    return app_factory(STRIPE_API_BASE=fake_stripe.url, BREAKER_STRIPE_RESET_S=1, **STRIPE_ENV)
 
 
 @pytest.fixture

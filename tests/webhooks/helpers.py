@@ -11,7 +11,8 @@ from app.extensions import db
 from app.jobs.runner import run_job
 from app.models import Appeal, EmailOutbox, FailedWebhook, StripeEvent
 from app.models.base import utcnow
-from tests.webhooks.stripe_fake import FakeStripe, make_event, sign_event
+from tests.fakes.stripe_api import StripeAPIServer
+from tests.fakes.stripe_objects import make_event, sign_event
 
 SECRET = "whsec_test"
 STRIPE_ENV = dict(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test_x",
@@ -32,7 +33,7 @@ def make_appeal(app, *, status: str = "awaiting_payment", email: str = "driver@e
         return appeal.public_id
 
 
-def open_session(app, fake: FakeStripe, public_id: str) -> str:
+def open_session(app, fake: StripeAPIServer, public_id: str) -> str:
     """A Checkout Session on the Stripe side for the appeal, recorded on it as checkout does."""
     session = fake.add_session(metadata={"appeal_id": public_id, "letter_version": "1",
                                          "mail_class": "standard"})
@@ -54,7 +55,7 @@ def deliver(client, event: dict, secret: str = SECRET, timestamp: int | None = N
                        headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
 
 
-def event_for(fake: FakeStripe, event_type: str, object_id: str, event_id: str | None = None) -> dict:
+def event_for(fake: StripeAPIServer, event_type: str, object_id: str, event_id: str | None = None) -> dict:
     """An event carrying the object as Stripe holds it now."""
     return make_event(event_type, fake.get(object_id), event_id)
 

@@ -20,10 +20,10 @@ DELIVERIES = 200
 
 
 @pytest.fixture
-def stripe_app(app_factory, stripe_fake):
+def stripe_app(app_factory, fake_stripe):
     # Stripe delivers from many addresses; one test client is one address, so the
     # 100/minute per-IP webhook limit is raised for these runs (test_limits covers it).
-    return app_factory(STRIPE_API_BASE=stripe_fake.url, BREAKER_STRIPE_RESET_S=1,
+    return app_factory(STRIPE_API_BASE=fake_stripe.url, BREAKER_STRIPE_RESET_S=1,
                        RATELIMIT_WEBHOOK="10000/minute", **STRIPE_ENV)
 
 
@@ -100,13 +100,13 @@ def _check(app, expected: dict, statuses: list[int], distinct: int) -> None:
     assert len(refunds) == REFUNDED
 
 
-def test_shuffled_duplicated_deliveries_through_an_outage(stripe_app, stripe_fake, stripe_client):
-    events, expected = _scenario(stripe_app, stripe_fake, seed=7)
+def test_shuffled_duplicated_deliveries_through_an_outage(stripe_app, fake_stripe, stripe_client):
+    events, expected = _scenario(stripe_app, fake_stripe, seed=7)
     deliveries = [event for burst in _bursts(events, seed=11) for event in burst]
     random.Random(13).shuffle(deliveries)  # duplicates scattered, not adjacent
     statuses = []
     for index, event in enumerate(deliveries):
-        _outage(stripe_fake, index)
+        _outage(fake_stripe, index)
         statuses.append(deliver(stripe_client, event).status_code)
     outcomes = Counter(r.outcome for r in stripe_events(stripe_app).values())
     assert outcomes["failed"] > 0  # the outage did hit some events
@@ -117,9 +117,9 @@ def test_shuffled_duplicated_deliveries_through_an_outage(stripe_app, stripe_fak
 
 
 @pytest.mark.postgres
-def test_concurrent_deliveries_through_an_outage_on_postgres(stripe_app, stripe_fake, backend):
+def test_concurrent_deliveries_through_an_outage_on_postgres(stripe_app, fake_stripe, backend):
     """Eight threads; each event's duplicates sit together in the queue, so they race."""
-    events, expected = _scenario(stripe_app, stripe_fake, seed=17)
+    events, expected = _scenario(stripe_app, fake_stripe, seed=17)
     work: queue.Queue = queue.Queue()
     for index, event in enumerate(e for burst in _bursts(events, seed=19) for e in burst):
         work.put((index, event))
@@ -133,7 +133,7 @@ def test_concurrent_deliveries_through_an_outage_on_postgres(stripe_app, stripe_
             except queue.Empty:
                 return
             with lock:
-                _outage(stripe_fake, index)
+                _outage(fake_stripe, index)
             status = deliver(client, event).status_code
             with lock:
                 statuses.append(status)
@@ -144,8 +144,8 @@ def test_concurrent_deliveries_through_an_outage_on_postgres(stripe_app, stripe_
     for thread in threads:
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads)
-    if stripe_fake._server is None:
-        stripe_fake.start()
+    if not fake_stripe.is_running():
+        fake_stripe.start()
 
     retry_until_settled(stripe_app)
 
@@ -153,12 +153,12 @@ def test_concurrent_deliveries_through_an_outage_on_postgres(stripe_app, stripe_
 
 
 @pytest.mark.both_databases
-def test_one_event_delivered_by_ten_threads_at_once_is_processed_once(stripe_app, stripe_fake,
+def test_one_event_delivered_by_ten_threads_at_once_is_processed_once(stripe_app, fake_stripe,
                                                                       backend):
     public_id = make_appeal(stripe_app)
-    session_id = open_session(stripe_app, stripe_fake, public_id)
-    stripe_fake.pay_session(session_id)
-    event = event_for(stripe_fake, "checkout.session.completed", session_id)
+    session_id = open_session(stripe_app, fake_stripe, public_id)
+    fake_stripe.pay_session(session_id)
+    event = event_for(fake_stripe, "checkout.session.completed", session_id)
     body, signature = body_and_header(event)
     start = threading.Barrier(10)
     outcomes, lock = [], threading.Lock()

@@ -11,19 +11,19 @@ from app.webhooks.cli import webhooks_cli
 from tests.webhooks.helpers import (appeal_row, deliver, event_for, failed_webhooks, make_appeal,
                                     make_due, open_session, outbox, retry_until_settled,
                                     stripe_events)
-from tests.webhooks.stripe_fake import make_event
+from tests.fakes.stripe_objects import make_event
 
 
-def _paid(stripe_app, stripe_fake):
+def _paid(stripe_app, fake_stripe):
     public_id = make_appeal(stripe_app)
-    session_id = open_session(stripe_app, stripe_fake, public_id)
-    stripe_fake.pay_session(session_id)
-    return public_id, event_for(stripe_fake, "checkout.session.completed", session_id)
+    session_id = open_session(stripe_app, fake_stripe, public_id)
+    fake_stripe.pay_session(session_id)
+    return public_id, event_for(fake_stripe, "checkout.session.completed", session_id)
 
 
-def test_stripe_down_keeps_the_event_and_acknowledges_it(stripe_app, stripe_fake, stripe_client):
-    public_id, event = _paid(stripe_app, stripe_fake)
-    stripe_fake.mode = "error"
+def test_stripe_down_keeps_the_event_and_acknowledges_it(stripe_app, fake_stripe, stripe_client):
+    public_id, event = _paid(stripe_app, fake_stripe)
+    fake_stripe.mode = "error"
 
     response = deliver(stripe_client, event)
 
@@ -40,11 +40,11 @@ def test_stripe_down_keeps_the_event_and_acknowledges_it(stripe_app, stripe_fake
 
 
 @pytest.mark.both_databases
-def test_retry_job_succeeds_once_stripe_is_back(stripe_app, stripe_fake, stripe_client):
-    public_id, event = _paid(stripe_app, stripe_fake)
-    stripe_fake.stop()
+def test_retry_job_succeeds_once_stripe_is_back(stripe_app, fake_stripe, stripe_client):
+    public_id, event = _paid(stripe_app, fake_stripe)
+    fake_stripe.stop()
     assert deliver(stripe_client, event).get_json()["outcome"] == "failed"
-    stripe_fake.start()
+    fake_stripe.start()
 
     assert run_job(stripe_app, "webhook_retry") == "ok"  # not due yet: nothing happens
     assert failed_webhooks(stripe_app)[event["id"]].status == "pending"
@@ -60,11 +60,11 @@ def test_retry_job_succeeds_once_stripe_is_back(stripe_app, stripe_fake, stripe_
 
 
 @pytest.mark.both_databases
-def test_backoff_grows_and_three_failures_make_it_dead_with_one_alert(stripe_app, stripe_fake,
+def test_backoff_grows_and_three_failures_make_it_dead_with_one_alert(stripe_app, fake_stripe,
                                                                       stripe_client):
     """Stripe answers 404 for the session (it refuses, it is not down): the breaker stays
     closed, so every retry is a real attempt."""
-    session = stripe_fake.add_session(metadata={"appeal_id": make_appeal(stripe_app)})
+    session = fake_stripe.add_session(metadata={"appeal_id": make_appeal(stripe_app)})
     first = make_event("checkout.session.completed", dict(session, id="cs_test_gone1"))
     second = make_event("checkout.session.completed", dict(session, id="cs_test_gone2"))
     for event in (first, second):
@@ -95,9 +95,9 @@ def test_backoff_grows_and_three_failures_make_it_dead_with_one_alert(stripe_app
     assert all(r.attempts == 3 for r in failed_webhooks(stripe_app).values())
 
 
-def test_open_breaker_does_not_use_up_attempts(stripe_app, stripe_fake, stripe_client):
-    events = [_paid(stripe_app, stripe_fake)[1] for _ in range(4)]
-    stripe_fake.mode = "error"
+def test_open_breaker_does_not_use_up_attempts(stripe_app, fake_stripe, stripe_client):
+    events = [_paid(stripe_app, fake_stripe)[1] for _ in range(4)]
+    fake_stripe.mode = "error"
     for event in events:
         assert deliver(stripe_client, event).get_json()["outcome"] == "failed"
     assert stripe_app.extensions["breakers"].snapshot("stripe")["state"] == "open"
@@ -106,19 +106,19 @@ def test_open_breaker_does_not_use_up_attempts(stripe_app, stripe_fake, stripe_c
     run_job(stripe_app, "webhook_retry")  # within the 1 s reset: nothing is attempted
     assert all(r.attempts == 1 and r.status == "pending" for r in failed_webhooks(stripe_app).values())
 
-    stripe_fake.mode = "ok"
+    fake_stripe.mode = "ok"
     retry_until_settled(stripe_app)
     assert {r.status for r in failed_webhooks(stripe_app).values()} == {"resolved"}
 
 
 @pytest.mark.both_databases
-def test_cli_replay_and_resolve(stripe_app, stripe_fake, stripe_client):
+def test_cli_replay_and_resolve(stripe_app, fake_stripe, stripe_client):
     if "webhooks" not in stripe_app.cli.commands:  # the lead registers it in create_app
         stripe_app.cli.add_command(webhooks_cli)
     runner = stripe_app.test_cli_runner()
-    public_id, event = _paid(stripe_app, stripe_fake)
-    _, other = _paid(stripe_app, stripe_fake)
-    stripe_fake.mode = "error"
+    public_id, event = _paid(stripe_app, fake_stripe)
+    _, other = _paid(stripe_app, fake_stripe)
+    fake_stripe.mode = "error"
     deliver(stripe_client, event)
     deliver(stripe_client, other)
 
@@ -128,7 +128,7 @@ def test_cli_replay_and_resolve(stripe_app, stripe_fake, stripe_client):
     still_down = runner.invoke(args=["webhooks", "replay", event["id"]])
     assert still_down.exit_code == 1 and "failed" in still_down.output
 
-    stripe_fake.mode = "ok"
+    fake_stripe.mode = "ok"
     stripe_app.extensions["breakers"].reset("stripe")
     replayed = runner.invoke(args=["webhooks", "replay", event["id"]])
     assert replayed.exit_code == 0, replayed.output
@@ -145,11 +145,11 @@ def test_cli_replay_and_resolve(stripe_app, stripe_fake, stripe_client):
     assert unknown.exit_code != 0 and "no failed webhook" in unknown.output
 
 
-def test_database_down_answers_503_so_stripe_retries(app_factory, stripe_fake, tmp_path):
+def test_database_down_answers_503_so_stripe_retries(app_factory, fake_stripe, tmp_path):
     app = app_factory(DATABASE_URL=f"sqlite:///{tmp_path / 'missing' / 'nowhere.db'}",
-                      STRIPE_API_BASE=stripe_fake.url, STRIPE_SECRET_KEY="sk_test_x",
+                      STRIPE_API_BASE=fake_stripe.url, STRIPE_SECRET_KEY="sk_test_x",
                       STRIPE_PUBLISHABLE_KEY="pk_test_x", STRIPE_WEBHOOK_SECRET="whsec_test")
-    session = stripe_fake.add_session(metadata={"appeal_id": "abc"})
+    session = fake_stripe.add_session(metadata={"appeal_id": "abc"})
     response = deliver(app.test_client(), make_event("checkout.session.completed", session))
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"

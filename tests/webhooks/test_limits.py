@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 
 from tests.webhooks.helpers import STRIPE_ENV, deliver, stripe_events
-from tests.webhooks.stripe_fake import fixture, make_event
+from tests.fakes.stripe_objects import fixture, make_event
 
 
-def test_webhook_limit_is_per_ip_and_429_is_problem_json(app_factory, stripe_fake):
-    app = app_factory(STRIPE_API_BASE=stripe_fake.url, RATELIMIT_WEBHOOK="3/minute", **STRIPE_ENV)
+def test_webhook_limit_is_per_ip_and_429_is_problem_json(app_factory, fake_stripe):
+    app = app_factory(STRIPE_API_BASE=fake_stripe.url, RATELIMIT_WEBHOOK="3/minute", **STRIPE_ENV)
     client = app.test_client()
     events = [make_event("plan.created", fixture("plan")) for _ in range(4)]
     responses = [deliver(client, event) for event in events]

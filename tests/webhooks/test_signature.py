@@ -8,14 +8,14 @@ import pytest
 
 from tests.webhooks.helpers import (SECRET, body_and_header, failed_webhooks, make_appeal,
                                     open_session, stripe_events)
-from tests.webhooks.stripe_fake import make_event, sign_event
+from tests.fakes.stripe_objects import make_event, sign_event
 
 
-def _event(stripe_app, stripe_fake) -> dict:
+def _event(stripe_app, fake_stripe) -> dict:
     public_id = make_appeal(stripe_app)
-    session_id = open_session(stripe_app, stripe_fake, public_id)
-    stripe_fake.pay_session(session_id)
-    return make_event("checkout.session.completed", stripe_fake.get(session_id))
+    session_id = open_session(stripe_app, fake_stripe, public_id)
+    fake_stripe.pay_session(session_id)
+    return make_event("checkout.session.completed", fake_stripe.get(session_id))
 
 
 def _assert_refused(response, stripe_app, status=400):
@@ -36,20 +36,20 @@ def _post(client, body, signature=None):
 
 
 @pytest.mark.both_databases
-def test_forged_signature_is_refused(stripe_app, stripe_fake, stripe_client):
-    body, _ = body_and_header(_event(stripe_app, stripe_fake))
+def test_forged_signature_is_refused(stripe_app, fake_stripe, stripe_client):
+    body, _ = body_and_header(_event(stripe_app, fake_stripe))
     forged = f"t={int(time.time())},v1={'0' * 64}"
     _assert_refused(_post(stripe_client, body, forged), stripe_app)
 
 
-def test_wrong_secret_is_refused(stripe_app, stripe_fake, stripe_client):
-    body, signature = body_and_header(_event(stripe_app, stripe_fake), secret="whsec_someone_else")
+def test_wrong_secret_is_refused(stripe_app, fake_stripe, stripe_client):
+    body, signature = body_and_header(_event(stripe_app, fake_stripe), secret="whsec_someone_else")
     _assert_refused(_post(stripe_client, body, signature), stripe_app)
 
 
 @pytest.mark.parametrize("age_s", [301, 3600, -3600])
-def test_timestamp_outside_tolerance_is_refused(stripe_app, stripe_fake, stripe_client, age_s):
-    body, signature = body_and_header(_event(stripe_app, stripe_fake),
+def test_timestamp_outside_tolerance_is_refused(stripe_app, fake_stripe, stripe_client, age_s):
+    body, signature = body_and_header(_event(stripe_app, fake_stripe),
                                       timestamp=int(time.time()) - age_s)
     response = _post(stripe_client, body, signature)
     if age_s < 0:
@@ -59,21 +59,21 @@ def test_timestamp_outside_tolerance_is_refused(stripe_app, stripe_fake, stripe_
     _assert_refused(response, stripe_app)
 
 
-def test_signature_replayed_with_another_body_is_refused(stripe_app, stripe_fake, stripe_client):
-    event = _event(stripe_app, stripe_fake)
+def test_signature_replayed_with_another_body_is_refused(stripe_app, fake_stripe, stripe_client):
+    event = _event(stripe_app, fake_stripe)
     _, signature = body_and_header(event)
     tampered = dict(event, id="evt_tampered_000001")
     _assert_refused(_post(stripe_client, json.dumps(tampered), signature), stripe_app)
 
 
-def test_missing_signature_header_is_refused(stripe_app, stripe_fake, stripe_client):
-    body, _ = body_and_header(_event(stripe_app, stripe_fake))
+def test_missing_signature_header_is_refused(stripe_app, fake_stripe, stripe_client):
+    body, _ = body_and_header(_event(stripe_app, fake_stripe))
     _assert_refused(_post(stripe_client, body), stripe_app)
 
 
 @pytest.mark.parametrize("header", ["", "garbage", "t=abc,v1=zz", "v1=" + "a" * 64, "t=1"])
-def test_malformed_signature_headers_are_refused(stripe_app, stripe_fake, stripe_client, header):
-    body, _ = body_and_header(_event(stripe_app, stripe_fake))
+def test_malformed_signature_headers_are_refused(stripe_app, fake_stripe, stripe_client, header):
+    body, _ = body_and_header(_event(stripe_app, fake_stripe))
     _assert_refused(_post(stripe_client, body, header), stripe_app)
 
 
@@ -101,8 +101,8 @@ def test_non_utf8_body_is_refused(stripe_app, stripe_client):
     _assert_refused(_post(stripe_client, body, "t=1,v1=" + "0" * 64), stripe_app)
 
 
-def test_genuine_delivery_is_accepted(stripe_app, stripe_fake, stripe_client):
-    event = _event(stripe_app, stripe_fake)
+def test_genuine_delivery_is_accepted(stripe_app, fake_stripe, stripe_client):
+    event = _event(stripe_app, fake_stripe)
     body, signature = body_and_header(event)
     response = _post(stripe_client, body, signature)
     assert response.status_code == 200
@@ -110,9 +110,9 @@ def test_genuine_delivery_is_accepted(stripe_app, stripe_fake, stripe_client):
     assert set(stripe_events(stripe_app)) == {event["id"]}
 
 
-def test_no_webhook_secret_means_every_delivery_is_refused(app_factory, stripe_fake):
+def test_no_webhook_secret_means_every_delivery_is_refused(app_factory, fake_stripe):
     demo_app = app_factory()  # no Stripe keys: demo payments, nothing can be verified
-    body = json.dumps(make_event("checkout.session.completed", stripe_fake.add_session(metadata={})))
+    body = json.dumps(make_event("checkout.session.completed", fake_stripe.add_session(metadata={})))
     _assert_refused(_post(demo_app.test_client(), body, sign_event(body, "")), demo_app)
 
 
