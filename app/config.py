@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from flask import current_app
+from limits import parse_many  # validates RATELIMIT_* values like "10/minute;100/hour"
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -106,8 +107,6 @@ def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
 
 
 def _limit(env: Mapping[str, str], name: str, default: str) -> str:
-    from limits import parse_many  # validates "10/minute;100/hour"
-
     value = env.get(f"RATELIMIT_{name.upper()}") or default
     try:
         parse_many(value)

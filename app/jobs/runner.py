@@ -10,6 +10,7 @@ import logging
 import random
 import threading
 import time
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -93,8 +94,6 @@ def build_scheduler(app: Flask, blocking: bool) -> BaseScheduler:
 
 
 def _first_run():
-    from datetime import timedelta
-
     return utcnow() + timedelta(seconds=random.uniform(1, START_JITTER_S))
 
 
