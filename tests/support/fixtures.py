@@ -10,7 +10,6 @@ import pytest
 
 from tests.fakes.openai_server import OpenAIServer
 from tests.fakes.sentry_sink import SentrySink
-from tests.fakes.smtp_server import SMTPServer
 from tests.fakes.stripe_api import StripeAPIServer
 
 
@@ -24,13 +23,6 @@ def fake_stripe():
 @pytest.fixture
 def fake_openai():
     server = OpenAIServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_smtp():
-    server = SMTPServer().start()
     yield server
     server.stop()
 
