@@ -16,7 +16,7 @@ from bench.ticket_content import TicketTruth, random_ticket
 from bench.ticket_photo import Shot, photograph, random_shot
 from bench.ticket_render import LAYOUTS, render
 
-EVAL_SEED = 20261129  # never used while the reading rules were written (those used 1 and 2)
+EVAL_SEED = 424242  # never used while the reading rules were written (those used 1 to 6)
 EVAL_COUNT = 64
 
 

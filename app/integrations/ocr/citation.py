@@ -1,6 +1,7 @@
 """Citation numbers checked against the cities' patterns, and the city a ticket names.
 
-A number that matches no pattern may hold a classic OCR slip (O/0, I/1, S/5, B/8, Z/2).
+A number that matches no pattern may hold a classic OCR slip (O/0, I/1, S/5, B/8, Z/2,
+Q/0, D/0).
 Every way of flipping those characters is tried, and the number is corrected only when
 exactly one spelling matches a pattern: two would be a guess.
 """
@@ -16,7 +17,7 @@ from app.integrations.ocr.layout import Word, similar
 
 IGNORED = re.compile(r"[\s.\-\u2010-\u2015\u2212]+")  # as app/cities/citations.py normalises
 LOOKALIKES = {"O": "0", "0": "O", "I": "1", "1": "I", "S": "5", "5": "S", "B": "8", "8": "B",
-              "Z": "2", "2": "Z"}
+              "Z": "2", "2": "Z", "Q": "0", "D": "0"}  # Q and D: a blurred or bold 0
 NEAR = 0.85  # a city named with a slip in its spelling
 MAX_FLIPS = 10  # 2**10 spellings at most
 # Words that name no city in a city's or agency's name ("City of Chicago", "New York City").

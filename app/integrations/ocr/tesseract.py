@@ -18,7 +18,7 @@ import tesserocr
 from PIL import Image
 
 from app.integrations.ocr.base import KnownCity, OcrFailed, TicketReading
-from app.integrations.ocr.fields import FILL_AT, read_fields, surer
+from app.integrations.ocr.fields import read_fields, surer
 from app.integrations.ocr.layout import Word
 from app.integrations.ocr.prepare import decode, ink_only, prepare
 
@@ -38,7 +38,7 @@ def tessdata_path() -> str:
 
 
 class TesseractEngine:
-    def __init__(self, max_pixels: int = MAX_PIXELS, fill_at: float = FILL_AT,
+    def __init__(self, max_pixels: int = MAX_PIXELS, fill_at: float | None = None,
                  tessdata: str | None = None):
         self.max_pixels, self.fill_at, self._tessdata = max_pixels, fill_at, tessdata
         self._api: tesserocr.PyTessBaseAPI | None = None

@@ -26,7 +26,7 @@ TIME = re.compile(r"(\d{1,2})[:.](\d{2})\s*([AP])?\.?M?\.?")
 UNUSUAL = re.compile(r"[^A-Z0-9 .,/#&'()\-]")
 UNUSUAL_TEXT = 0.8
 PLATE_DIGITS = str.maketrans("IOQ", "100")
-PLATE = re.compile(r"[A-Z0-9]{2,8}")
+PLATE = re.compile(r"[A-Z0-9]{4,8}")  # shorter ones are vanity plates, rare next to misreads
 
 
 def _year(text: str) -> int:
@@ -87,10 +87,10 @@ def parse_plate(text: str) -> tuple[str, float] | None:
 
     Most states leave I, O and Q off their standard plates because they read as 1 and 0,
     while OCR reads a 0 as O often: those letters are taken as the digits."""
-    plate = re.sub(r"[\s\-]", "", text.upper()).translate(PLATE_DIGITS)
-    if not PLATE.fullmatch(plate) or not any(c.isdigit() for c in plate):
+    read = re.sub(r"[\s\-]", "", text.upper())
+    if not PLATE.fullmatch(read) or not any(c.isdigit() for c in read):  # "NISS" is a make
         return None
-    return plate, 1.0
+    return read.translate(PLATE_DIGITS), 1.0
 
 
 def parse_state(text: str) -> tuple[str, float] | None:
