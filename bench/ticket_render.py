@@ -18,7 +18,6 @@ FAMILIES = (
     ("dejavu/DejaVuSans.ttf", "dejavu/DejaVuSans-Bold.ttf"),
     ("dejavu/DejaVuSansMono.ttf", "dejavu/DejaVuSansMono-Bold.ttf"),
     ("dejavu/DejaVuSerif.ttf", "dejavu/DejaVuSerif-Bold.ttf"),
-    ("dejavu/DejaVuSansCondensed.ttf", "dejavu/DejaVuSansCondensed-Bold.ttf"),
     ("liberation/LiberationSans-Regular.ttf", "liberation/LiberationSans-Bold.ttf"),
     ("liberation/LiberationMono-Regular.ttf", "liberation/LiberationMono-Bold.ttf"),
     ("liberation/LiberationSerif-Regular.ttf", "liberation/LiberationSerif-Bold.ttf"),
@@ -32,7 +31,8 @@ def font_paths() -> list[tuple[str, str]]:
     found = [(FONT_DIR + regular, FONT_DIR + bold) for regular, bold in FAMILIES
              if glob(FONT_DIR + regular) and glob(FONT_DIR + bold)]
     if len(found) < len(FAMILIES):
-        raise RuntimeError("ticket fonts missing: apt-get install fonts-dejavu-core fonts-liberation")
+        raise RuntimeError("ticket fonts missing: apt-get install fonts-dejavu-core fonts-liberation "
+                           "(scripts/lib/debian-packages lists them)")
     return found
 
 
