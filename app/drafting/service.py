@@ -135,9 +135,15 @@ def _check(appeal: Appeal, kind: str, instructions: str | None) -> None:
 
 
 def latest_request(appeal: Appeal) -> AiRequest | None:
-    return db.session.execute(
+    """The appeal's latest request; a finished one re-reads the appeal too. The runner
+    commits the letter and the request's end together, but the caller read the appeal
+    first: without this, a request that finished in between is "done" with no letter."""
+    req = db.session.execute(
         select(AiRequest).where(AiRequest.appeal_id == appeal.id)
         .order_by(AiRequest.created_at.desc(), AiRequest.id.desc()).limit(1)).scalar_one_or_none()
+    if req is not None and req.finished_at is not None:
+        db.session.refresh(appeal)
+    return req
 
 
 MESSAGES = {

@@ -11,7 +11,11 @@ from app.jobs.runner import run_job
 from app.models import AiRequest, Appeal, ConsentAuditLog, EvidencePhoto
 from tests.drafts.conftest import make_appeal, requests_of
 
-NOW = datetime.now(timezone.utc)
+
+def _now() -> datetime:
+    """Read when used: a constant taken at import is minutes old by the time a long run
+    reaches these tests, and "five minutes from now" would already be due."""
+    return datetime.now(timezone.utc)
 
 
 def _queued_request(app, public_id: str, **values) -> int:
@@ -48,8 +52,8 @@ def test_a_queued_request_is_claimed_exactly_once(app_factory, backend):
 def test_job_leaves_future_requests_and_fails_lost_ones(ai_app, llm):
     app = ai_app()
     appeal_id = make_appeal(app)
-    later = _queued_request(app, appeal_id, run_after=NOW + timedelta(minutes=5))
-    lost = _queued_request(app, appeal_id, status="running", started_at=NOW - timedelta(minutes=30))
+    later = _queued_request(app, appeal_id, run_after=_now() + timedelta(minutes=5))
+    lost = _queued_request(app, appeal_id, status="running", started_at=_now() - timedelta(minutes=30))
     assert run_job(app, "ai_queue") == "ok"
     rows = {r.id: r for r in requests_of(app, appeal_id)}
     assert rows[later].status == "queued"
@@ -72,7 +76,7 @@ def _appeal_with_files(app, storage, status, age_days, **values) -> tuple[str, l
         appeal.signature_key, appeal.signature_name = keys[1], "Jane Driver"
         db.session.commit()
         db.session.execute(update(Appeal).where(Appeal.id == appeal.id)
-                           .values(updated_at=NOW - timedelta(days=age_days)))
+                           .values(updated_at=_now() - timedelta(days=age_days)))
         db.session.commit()
         db.session.remove()
     return public_id, keys
