@@ -57,6 +57,12 @@ def configure(app: Flask, settings: Settings) -> None:
         # views that read the raw body (the RFC 8058 one-click unsubscribe) get to them.
         if request.mimetype == "multipart/form-data" and None in request.form:
             abort(400, description="The form could not be read. Please try again.")
+        # Flask-WTF reads a JSON body as the form's fields and crashes on anything but an
+        # object. Webhooks are left alone: they verify their raw body before parsing it.
+        if request.is_json and not request.path.startswith("/webhooks/"):
+            body = request.get_json(silent=True)
+            if body is not None and not isinstance(body, dict):
+                abort(400, description="The request body must be a JSON object.")
 
     csrf.init_app(app)  # after the check above, so it never sees such a form
     cors.init_app(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},

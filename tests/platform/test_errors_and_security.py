@@ -127,3 +127,17 @@ def test_logs_are_json_with_request_id_and_masked_email(app, capsys):
     masked = [line for line in lines if line.get("logger") == "fct.test"]
     assert masked and "driver@example.com" not in masked[0]["message"]
     assert "d***@example.com" in masked[0]["message"]
+
+
+def test_a_json_body_that_is_not_an_object_is_a_plain_400_on_form_pages(app_factory):
+    # Flask-WTF turns a JSON body into form fields; `false` or a list used to crash the
+    # form (500) wherever CSRF did not refuse the request first.
+    app = app_factory()
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    for body in ("false", "[1, 2]", "3.5", "null"):
+        response = client.post("/admin/login", data=body, content_type="application/json")
+        assert 400 <= response.status_code < 500, (body, response.status_code)
+    response = client.post("/admin/login", data="[1, 2]", content_type="application/json")
+    assert response.status_code == 400
+    assert "JSON object" in response.get_data(as_text=True)
