@@ -6,7 +6,7 @@ Every function runs inside the caller's transaction with the appeal row locked, 
 queues its email there too, so the state change and its email commit together or not at
 all. Events arrive out of order, so each move is decided from the appeal's state now:
 - money counts only for the exact checkout session, amount, currency, mail class and
-  letter version the appeal expects now (`expected.mismatch`); any other payment (an older
+  letter version the appeal expects now (`payment_match.mismatch`); any other payment (an older
   session, another appeal's, a second one after payment) is refused, changes nothing, and
   is raised to operators to refund, once per payment;
 - a completion for an appeal already paid by the same payment changes nothing;
