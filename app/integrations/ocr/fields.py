@@ -73,26 +73,34 @@ def _earliest_date(page: Page) -> Candidate | None:
 
 
 def _citation(page: Page, cities: Sequence[KnownCity], named) -> tuple[Candidate | None, str | None]:
-    """The number and its city: the city the ticket names, else the only one it fits."""
+    """The number and its city: the city the ticket names, else the only one it fits.
+    For each label, the first of its options holding a number that fits (as `Page.best`):
+    the box below a label is only looked at when nothing to its right fits."""
     pools = [c for c in cities if named and c.slug == named.slug] or list(cities)
     candidates = []
-    for words in (option for options in page.values("citation") for option in options):
-        for count in range(_groups(words), 0, -1):  # "4012 345678": printed in groups
-            raw = citation.normalise("".join(w.text for w in words[:count]))
-            if values.parse_number(raw) is None:
-                continue
-            fits = [(city, citation.correct(raw, city.citation_patterns)) for city in pools]
-            fits = [(city, result) for city, result in fits if result]
-            if len({result[0] for _, result in fits}) == 1:
-                number, corrected = fits[0][1]
-                owners = [city.slug for city, _ in fits]
-                slug = named.slug if named else (owners[0] if len(owners) == 1 else None)
-                weight = CORRECTED if corrected else 1.0
-                candidates.append((Candidate(number, weight * weakest(words[:count])), slug))
-                break
+    for options in page.values("citation"):
+        found = next(filter(None, (_number_in(words, pools, named) for words in options)), None)
+        if found is not None:
+            candidates.append(found)
     if not candidates:
         return None, named.slug if named else None
     return max(candidates, key=lambda item: item[0].confidence)
+
+
+def _number_in(words: Sequence[Word], pools: Sequence[KnownCity], named):
+    for count in range(_groups(words), 0, -1):  # "4012 345678": printed in groups
+        raw = citation.normalise("".join(w.text for w in words[:count]))
+        if values.parse_number(raw) is None:
+            continue
+        fits = [(city, citation.correct(raw, city.citation_patterns)) for city in pools]
+        fits = [(city, result) for city, result in fits if result]
+        if len({result[0] for _, result in fits}) == 1:
+            number, corrected = fits[0][1]
+            owners = [city.slug for city, _ in fits]
+            slug = named.slug if named else (owners[0] if len(owners) == 1 else None)
+            weight = CORRECTED if corrected else 1.0
+            return Candidate(number, weight * weakest(words[:count])), slug
+    return None
 
 
 def _groups(words: Sequence[Word]) -> int:

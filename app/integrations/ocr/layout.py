@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from statistics import median
 from typing import Iterable, Sequence
 
 NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
@@ -51,21 +52,25 @@ def group_rows(words: Iterable[Word]) -> list[list[Word]]:
 
     Tesseract's lines are kept whole (they follow the text even when the photo is not
     quite level) and lines side by side, such as a form's label and value columns, are
-    joined when they overlap vertically by half their height.
+    joined when they overlap vertically by half their height. Positions are medians over
+    a line's words, so a speck read as a word at the paper's edge does not move it.
     """
     lines: dict[int, list[Word]] = {}
     for word in words:
         lines.setdefault(word.line, []).append(word)
     rows: list[list[Word]] = []
-    for line in sorted(lines.values(), key=lambda ws: min(w.top for w in ws) + max(w.bottom for w in ws)):
-        top, bottom = min(w.top for w in line), max(w.bottom for w in line)
+    for line in sorted(lines.values(), key=_middle):
+        top, bottom = median(w.top for w in line), median(w.bottom for w in line)
         home = max(rows[-3:], key=lambda row: _overlap(row, line, top, bottom), default=None)
         if home is not None and _overlap(home, line, top, bottom) >= 0.5:
             home.extend(line)
         else:
             rows.append(list(line))
-    return sorted((sorted(row, key=lambda w: w.left) for row in rows),
-                  key=lambda row: sum(w.top + w.bottom for w in row) / len(row))
+    return sorted((sorted(row, key=lambda w: w.left) for row in rows), key=_middle)
+
+
+def _middle(words: Sequence[Word]) -> float:
+    return median((w.top + w.bottom) / 2 for w in words)
 
 
 def _overlap(row: list[Word], line: list[Word], top: int, bottom: int) -> float:
@@ -85,7 +90,7 @@ def similar(seen: str, wanted: str) -> bool:
     if seen == wanted:
         return True
     return (len(wanted) >= 5 and abs(len(seen) - len(wanted)) <= 1
-            and SequenceMatcher(None, seen, wanted).ratio() >= 1 - 1.5 / len(wanted))
+            and SequenceMatcher(None, seen, wanted).ratio() >= 1 - 1 / len(wanted))
 
 
 def find_phrase(rows: Sequence[Sequence[Word]], phrase: Sequence[str]) -> list[Span]:

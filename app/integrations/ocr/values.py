@@ -83,11 +83,11 @@ def parse_time(text: str) -> tuple[time, float] | None:
 
 
 def parse_plate(text: str) -> tuple[str, float] | None:
-    """Letters and digits, at least one digit (a word like MAKE or STATE is no plate).
+    """One word of letters and digits, at least one digit (MAKE or STATE is no plate).
 
     Most states leave I, O and Q off their standard plates because they read as 1 and 0,
     while OCR reads a 0 as O often: those letters are taken as the digits."""
-    read = re.sub(r"[\s\-]", "", text.upper())
+    read = text.upper().replace("-", "")  # one word: "18 FEB" is part of a date
     if not PLATE.fullmatch(read) or not any(c.isdigit() for c in read):  # "NISS" is a make
         return None
     return read.translate(PLATE_DIGITS), 1.0
