@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from random import Random
 
-from bench.ticket_cities import STYLES, CityStyle
+from bench.ticket_cities import CityStyle
 
 LETTERS = "".join(c for c in string.ascii_uppercase if c not in "IOQ")  # as most states do
 PLATE_SHAPES = {  # L = letter, D = digit

@@ -93,16 +93,6 @@ def similar(seen: str, wanted: str) -> bool:
             and SequenceMatcher(None, seen, wanted).ratio() >= 1 - 1 / len(wanted))
 
 
-def find_phrase(rows: Sequence[Sequence[Word]], phrase: Sequence[str]) -> list[Span]:
-    """Every place where the words of `phrase` follow each other in a row."""
-    found = []
-    for r, row in enumerate(rows):
-        for start in range(len(row) - len(phrase) + 1):
-            if all(similar(row[start + i].key, part) for i, part in enumerate(phrase)):
-                found.append(Span(r, start, start + len(phrase)))
-    return found
-
-
 def gap_limit(word: Word) -> float:
     """A gap wider than this between two words separates two fields on a row."""
     return 2.2 * max(word.height, 12)

@@ -3,7 +3,8 @@
 Decoding is where a hostile file does harm, so it is bounded before any pixel is read: the
 header's dimensions are checked against `max_pixels`, only JPEG, PNG and WebP are opened,
 and a JPEG is decoded at a reduced scale (`draft`) when it is far larger than needed.
-Preparation: the camera's EXIF orientation, grey, a working size, deskew, contrast.
+Preparation: the camera's EXIF orientation, grey, deskew, a crop to the ticket, a working
+size, an even background, contrast.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ FORMATS = ("JPEG", "PNG", "WEBP")  # the JPEG opener also takes MPO, which some 
 MAX_WORKING_SIDE = 2400  # larger photos are reduced first: nothing is gained above it
 THUMBNAIL = 600  # where the angle and the ticket's outline are measured
 TICKET_WIDTH = 1500  # the ticket is scaled to this width for Tesseract
+MAX_TICKET_HEIGHT = 3 * TICKET_WIDTH
 SKEW_LIMIT = 15  # degrees either way searched for the text lines' angle
 INK_LEVEL = 140  # on the prepared image, where paper is white and ink near black
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError)
@@ -77,9 +79,10 @@ def prepare(gray: Image.Image) -> Image.Image:
     if box is not None:
         scale = gray.width / strokes.rotate(angle, expand=True).width
         gray = gray.crop(tuple(round(v * scale) for v in box))
-    scale = TICKET_WIDTH / gray.width
-    gray = gray.resize((TICKET_WIDTH, max(1, round(gray.height * scale))),
-                       Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
+    # A long, narrow strip would become a very tall page: its height bounds the scale too.
+    scale = min(TICKET_WIDTH / gray.width, MAX_TICKET_HEIGHT / gray.height)
+    size = (max(1, round(gray.width * scale)), max(1, round(gray.height * scale)))
+    gray = gray.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
     return ImageOps.autocontrast(_flatten(gray), cutoff=(1, 0))
 
 
