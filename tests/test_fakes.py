@@ -28,18 +28,9 @@ from tests.fakes.sentry_sink import SentrySink, parse_envelope
 from tests.fakes.smtp_server import SMTPServer
 from tests.fakes.stripe_api import StripeAPIServer, fixture, make_event, sign_event
 from tests.support.servers import PostgresServer, RedisServer
+from tests.support.threads import no_leaked_threads  # noqa: F401  (autouse)
 
 SECRET = "whsec_test_local"
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads():
-    before = set(threading.enumerate())
-    yield
-    deadline = time.monotonic() + 10
-    while (extra := [t for t in threading.enumerate() if t not in before and t.is_alive()]):
-        assert time.monotonic() < deadline, f"threads left running: {extra}"
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from tests.fakes.lob_api import LobAPIServer
 from tests.fakes.lob_events import CERTIFIED, NORMAL, sign_lob_event
 from tests.fakes.lob_objects import example, schema_errors
 from tests.fakes.lob_requests import REQUIRED
+from tests.support.threads import no_leaked_threads  # noqa: F401  (autouse)
 
 KEY = "test_lob_key"
 SECRET = "lob_whsec_test"
@@ -36,16 +37,6 @@ CITY = dict(name="Hearing Officer", company="SFMTA Citation Review", address_lin
             address_city="San Francisco", address_state="CA", address_zip="94103")
 DRIVER = dict(name="Jane Driver", address_line1="10 Main St", address_line2="Apt 2",
               address_city="Oakland", address_state="CA", address_zip="94607")
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads():
-    before = set(threading.enumerate())
-    yield
-    deadline = time.monotonic() + 10
-    while (extra := [t for t in threading.enumerate() if t not in before and t.is_alive()]):
-        assert time.monotonic() < deadline, f"threads left running: {extra}"
-        time.sleep(0.02)
 
 
 @pytest.fixture
