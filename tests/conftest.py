@@ -15,6 +15,7 @@ import pytest
 
 from app import create_app
 from app.config import Settings
+from tests.email.smtp_helpers import StoppableSMTPServer
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -170,3 +171,11 @@ def runner(app):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def smtp():
+    """A local SMTP server (aiosmtpd) that can be stopped mid-test."""
+    server = StoppableSMTPServer(starttls=False).start()
+    yield server
+    server.stop()

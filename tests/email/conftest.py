@@ -13,16 +13,8 @@ from app.extensions import db
 from app.jobs.runner import run_job
 from app.models import EmailCategory, EmailOutbox, OutboxStatus
 from app.models.base import utcnow
-from tests.email.smtp_helpers import StoppableSMTPServer
 
 BASE_URL = "https://fightcitytickets.test"
-
-
-@pytest.fixture
-def smtp():
-    server = StoppableSMTPServer(starttls=False).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from werkzeug.datastructures import Headers
 from tests.appeals.conftest import NO_LIMITS, STORY, csrf_token, ready_to_pay, start_appeal, \
     tell_story, token_for
 from tests.email.conftest import queue
-from tests.email.smtp_helpers import StoppableSMTPServer
 from tests.email.test_followups import mailed_appeal
 
 EVIL_HOST, EVIL_FORWARDED = "evil-host.example", "evil-forwarded.example"
@@ -36,13 +35,6 @@ class HostileClient(FlaskClient):
         headers = Headers(kwargs.pop("headers", None) or {})
         headers.setdefault("X-Forwarded-Host", EVIL_FORWARDED)
         return super().open(*args, headers=headers, **kwargs)
-
-
-@pytest.fixture
-def smtp():
-    server = StoppableSMTPServer(starttls=False).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -49,4 +49,4 @@ def consent(app, email: str) -> Consent | None:
         return row
 
 
-from tests.email.conftest import mail_app, smtp  # noqa: E402,F401  (the SMTP fixtures, shared)
+from tests.email.conftest import mail_app  # noqa: E402,F401  (shared; smtp comes from tests/conftest.py)
