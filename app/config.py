@@ -51,6 +51,8 @@ DEFAULT_BREAKERS = {
     "deepseek": (5, 60),
     "email": (5, 60),
     "redis": (5, 30),
+    "mail": (3, 60),
+    "ocr": (5, 30),
 }
 
 
@@ -248,6 +250,16 @@ class Settings:
     scheduler_mode: str = "embedded"
     public_base_url: str = f"http://127.0.0.1:{DEV_PORT}"
     trusted_hosts: tuple[str, ...] = ()
+    mail_backend: str = "manual"
+    lob_api_key: str = ""
+    lob_api_base: str = "https://api.lob.com/v1"
+    lob_webhook_secret: str = ""
+    mail_safety_days: int = 3
+    support_email: str = "support@fightcitytickets.com"
+    ocr_workers: int = 2
+    ocr_queue_size: int = 4
+    ocr_budget_s: float = 8.0
+    reminder_after_hours: int = 24
     limits: dict[str, str] = field(default_factory=dict)
     breakers: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -295,6 +307,12 @@ class Settings:
         storage_backend = _choice(env, "STORAGE_BACKEND", "local", ("local", "s3"))
         if storage_backend == "s3" and not env.get("AWS_S3_BUCKET"):
             raise ConfigError("AWS_S3_BUCKET must be set when STORAGE_BACKEND=s3")
+        mail_backend = _choice(env, "MAIL_BACKEND", "manual", ("manual", "lob"))
+        if mail_backend == "lob" and not env.get("LOB_API_KEY"):
+            raise ConfigError("LOB_API_KEY must be set when MAIL_BACKEND=lob")
+        if mail_backend == "lob" and not env.get("LOB_WEBHOOK_SECRET"):
+            raise ConfigError("LOB_WEBHOOK_SECRET must be set when MAIL_BACKEND=lob "
+                              "(tracking events are refused without it)")
         database_url = _database_url(env, instance)
         secret_key, secret_key_fallbacks = _secret_keys(env, production)
         public_base_url = _public_base_url(env, production)
@@ -360,6 +378,16 @@ class Settings:
                                    ("embedded", "off")),
             public_base_url=public_base_url,
             trusted_hosts=_trusted_hosts(env, production, public_base_url),
+            mail_backend=mail_backend,
+            lob_api_key=env.get("LOB_API_KEY", ""),
+            lob_api_base=(env.get("LOB_API_BASE") or "https://api.lob.com/v1").rstrip("/"),
+            lob_webhook_secret=env.get("LOB_WEBHOOK_SECRET", ""),
+            mail_safety_days=_int(env, "MAIL_SAFETY_DAYS", 3),
+            support_email=env.get("SUPPORT_EMAIL") or "support@fightcitytickets.com",
+            ocr_workers=_int(env, "OCR_WORKERS", 2, minimum=1),
+            ocr_queue_size=_int(env, "OCR_QUEUE_SIZE", 4),
+            ocr_budget_s=_float(env, "OCR_BUDGET_S", 8.0, minimum=0.5),
+            reminder_after_hours=_int(env, "REMINDER_AFTER_HOURS", 24, minimum=1),
             limits={name: _limit(env, name, default) for name, default in DEFAULT_LIMITS.items()},
             breakers=breakers,
         )

@@ -62,11 +62,23 @@ class Appeal(TimestampMixin, db.Model):
     citation_number: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     violation_date: Mapped[date | None] = mapped_column(Date)
     plate: Mapped[str | None] = mapped_column(String(16))
+    plate_state: Mapped[str | None] = mapped_column(String(2))
+    vehicle_make: Mapped[str | None] = mapped_column(String(40))
+    violation: Mapped[str | None] = mapped_column(String(200))  # code or description
+    location: Mapped[str | None] = mapped_column(String(200))
+    notice_date: Mapped[date | None] = mapped_column(Date)  # when the second window is used
     status: Mapped[str] = mapped_column(String(32), nullable=False, default=AppealStatus.STARTED,
                                         index=True)
     driver_name: Mapped[str | None] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     return_address: Mapped[str | None] = mapped_column(Text)
+    # The same address in the parts a mail provider needs (line1 … zip); Text above is for show.
+    return_line1: Mapped[str | None] = mapped_column(String(64))
+    return_line2: Mapped[str | None] = mapped_column(String(64))
+    return_city: Mapped[str | None] = mapped_column(String(64))
+    return_state: Mapped[str | None] = mapped_column(String(2))
+    return_zip: Mapped[str | None] = mapped_column(String(10))
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     story: Mapped[str | None] = mapped_column(Text)
     letter_text: Mapped[str | None] = mapped_column(Text)
     letter_source: Mapped[str | None] = mapped_column(String(16))  # ai, template, driver
@@ -109,6 +121,8 @@ class EvidencePhoto(TimestampMixin, db.Model):
     content_type: Mapped[str] = mapped_column(String(64), nullable=False)
     size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="evidence",
+                                      server_default="evidence")  # evidence, ticket
 
     appeal: Mapped[Appeal] = relationship(back_populates="photos")
 
