@@ -34,8 +34,14 @@ class SharedBreakerStorage(pybreaker.CircuitBreakerStorage):
         self._store = store
         self._local = pybreaker.CircuitMemoryStorage(pybreaker.STATE_CLOSED)
         self._prefix = f"fct:breaker:{name}:"
+        # pybreaker reads the state while it constructs the breaker; that read is left to
+        # the first call, so starting with Redis down costs no failures at start-up (with
+        # one per breaker, the redis breaker would open before the app could serve).
+        self.shared_reads = False
 
     def _get(self, key: str) -> bytes | None:
+        if not self.shared_reads:
+            return None
         return self._store.run(lambda r: r.get(self._prefix + key))
 
     def _set(self, key: str, value) -> None:
@@ -125,6 +131,8 @@ class BreakerRegistry:
                 fail_max=fail_max, reset_timeout=reset_s, name=name,
                 state_storage=storage, listeners=[listener],
             )
+            if storage is not None:
+                storage.shared_reads = True
 
     def __getitem__(self, name: str) -> pybreaker.CircuitBreaker:
         return self._breakers[name]
