@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.fulfilment.deadlines import (add_business_days, handover_day, is_business_day,
+from app.cities.deadlines import (add_business_days, handover_day, is_business_day,
                                       plan_all, plan_mailing)
 
 LA = "America/Los_Angeles"
