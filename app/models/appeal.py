@@ -18,7 +18,11 @@ class AppealStatus(StrEnum):
     WRITING_NEEDED = "appeal_writing_needed"
     AWAITING_PAYMENT = "awaiting_payment"
     PAID = "paid"
+    MAILING = "mailing"  # handed to the mail provider; its answer not yet recorded
+    PRINT_QUEUE = "print_queue"  # an operator prints and posts it
     MAILED = "mailed"
+    DELIVERED = "delivered"
+    RETURNED = "returned"  # returned to sender by the post
     PAYMENT_FAILED = "payment_failed"
     REFUNDED = "refunded"
     CANCELLED = "cancelled"
@@ -40,11 +44,26 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     AppealStatus.PAYMENT_FAILED: frozenset({
         AppealStatus.AWAITING_PAYMENT, AppealStatus.PAID, AppealStatus.LETTER_READY,
         AppealStatus.CANCELLED}),
-    AppealStatus.PAID: frozenset({AppealStatus.MAILED, AppealStatus.REFUNDED}),
-    AppealStatus.MAILED: frozenset({AppealStatus.REFUNDED}),
+    # After payment (§17): paid → mailing → mailed → delivered or returned, the print queue
+    # when a person must post it; a refund is possible from each until it is delivered.
+    AppealStatus.PAID: frozenset({
+        AppealStatus.MAILING, AppealStatus.PRINT_QUEUE, AppealStatus.MAILED,
+        AppealStatus.REFUNDED}),
+    AppealStatus.MAILING: frozenset({
+        AppealStatus.MAILED, AppealStatus.PRINT_QUEUE, AppealStatus.REFUNDED}),
+    AppealStatus.PRINT_QUEUE: frozenset({AppealStatus.MAILED, AppealStatus.REFUNDED}),
+    AppealStatus.MAILED: frozenset({
+        AppealStatus.DELIVERED, AppealStatus.RETURNED, AppealStatus.REFUNDED}),
+    AppealStatus.DELIVERED: frozenset(),
+    AppealStatus.RETURNED: frozenset({AppealStatus.REFUNDED}),
     AppealStatus.REFUNDED: frozenset(),
     AppealStatus.CANCELLED: frozenset(),
 }
+
+
+# Paid for, whatever has happened to the letter since.
+PAID_STATES = frozenset({AppealStatus.PAID, AppealStatus.MAILING, AppealStatus.PRINT_QUEUE,
+                         AppealStatus.MAILED, AppealStatus.DELIVERED, AppealStatus.RETURNED})
 
 
 class IllegalTransition(ValueError):
