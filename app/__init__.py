@@ -16,6 +16,7 @@ from app.cities.routes import bp as cities_bp
 from app.config import Settings, development_secret_key
 from app.email.operator_alerts import email_operator
 from app.extensions import db, migrate
+from app.fulfilment.routes import bp as fulfilment_bp
 from app.health.routes import bp as health_bp
 from app.observability import alerts, requests as request_tracking
 from app.observability.logging import configure_logging as configure_json_logs
@@ -27,7 +28,8 @@ from app.unsubscribe.routes import bp as unsubscribe_bp
 from app.webhooks.routes import bp as webhooks_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BLUEPRINTS = (health_bp, cities_bp, appeals_bp, drafts_bp, webhooks_bp, unsubscribe_bp, admin_bp)
+BLUEPRINTS = (health_bp, cities_bp, appeals_bp, drafts_bp, fulfilment_bp, webhooks_bp, unsubscribe_bp,
+              admin_bp)
 
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
