@@ -13,6 +13,7 @@ from app.errors import error_response
 from app.extensions import csrf
 from app.resilience.limits import limited
 from app.webhooks import demo_checkout_routes  # noqa: F401  (attaches the demo checkout views to bp)
+from app.webhooks import lob_routes  # noqa: F401  (attaches the Lob webhook to bp)
 from app.webhooks.blueprint import bp
 from app.webhooks.events import MAX_BODY_BYTES, InvalidEvent, verify
 from app.webhooks.handlers import Outcome
