@@ -44,12 +44,8 @@ class CitationCheck:
 
 def check(city: City, others: Iterable[City], raw_number: str | None,
           violation_date: date | None, today: date, notice_date: date | None = None) -> CitationCheck:
-    """The number and the deadline; `notice_date` is the date on a notice the city mailed later.
-
-    The deadline is the violation date plus the city's days. Where the city also accepts an
-    appeal within a number of days of a later notice, a driver who gives that notice's date
-    has until whichever window ends last. A city without a fixed deadline has none.
-    """
+    """The number and the deadline (`City.last_day`); `notice_date` is the date on a notice
+    the city mailed later. A city without a fixed deadline has none."""
     number = normalise(raw_number)
     agency, other, error, note = _match(city, others, number)
     deadline = days_left = None
@@ -57,7 +53,7 @@ def check(city: City, others: Iterable[City], raw_number: str | None,
     if violation_date is not None and violation_date > today:
         error = "The violation date can't be in the future."
     elif violation_date is not None and city.deadline_days is not None:
-        deadline = _deadline(city, violation_date, notice_date)
+        deadline = city.last_day(violation_date, notice_date)
         days_left = (deadline - today).days
         expired = days_left < 0
         urgent = 0 <= days_left <= URGENT_DAYS
@@ -67,13 +63,6 @@ def check(city: City, others: Iterable[City], raw_number: str | None,
     return CitationCheck(ok=error is None, normalized=number, error=error, other_city=other,
                          agency=agency, deadline=deadline, days_left=days_left, urgent=urgent,
                          expired=expired, note=note)
-
-
-def _deadline(city: City, violation_date: date, notice_date: date | None) -> date:
-    deadline = violation_date + timedelta(days=city.deadline_days)
-    if notice_date is not None and city.notice_deadline_days is not None and notice_date >= violation_date:
-        deadline = max(deadline, notice_date + timedelta(days=city.notice_deadline_days))
-    return deadline
 
 
 def _expired_sentence(city: City, deadline: date, notice_date: date | None) -> str:

@@ -21,11 +21,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from app.cities.model import DEADLINE_RULES
+
 PRINTING_DAYS = 1
 ACCEPTANCE_DAYS = 1
 HANDOVER_CUTOFF = time(12, 0)  # later in the day, the printer starts on it the next business day
 DEFAULT_SAFETY_DAYS = 3  # MAIL_SAFETY_DAYS
-RULES = ("postmark", "receipt")
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,8 @@ def handover_day(now: datetime, timezone: str) -> date:
 def plan_mailing(*, last_day: date, rule: str, now: datetime, timezone: str, mail_class: str,
                  safety_days: int = DEFAULT_SAFETY_DAYS) -> MailPlan:
     """When a letter of `mail_class` handed over at `now` is postmarked and arrives."""
-    if rule not in RULES:
-        raise ValueError(f"the deadline rule must be one of {RULES}, not {rule!r}")
+    if rule not in DEADLINE_RULES:
+        raise ValueError(f"the deadline rule must be one of {DEADLINE_RULES}, not {rule!r}")
     if mail_class not in TRANSIT:
         raise ValueError(f"the mail class must be one of {tuple(TRANSIT)}, not {mail_class!r}")
     transit = TRANSIT[mail_class]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 # The placeholders a letter template may use; render_template_letter fills every one.
@@ -124,6 +124,20 @@ class City:
 
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.timezone)).date()
+
+    def last_day(self, ticket_date: date, notice_date: date | None = None) -> date | None:
+        """The last day to contest (a date in the city's timezone); None without a fixed deadline.
+
+        The violation date plus the city's days; where the city also accepts an appeal within
+        a number of days of a later notice, a driver who gives that notice's date has until
+        whichever window ends last. The start page's check and the mail planning both use it.
+        """
+        if self.deadline_days is None:
+            return None
+        last = ticket_date + timedelta(days=self.deadline_days)
+        if notice_date is not None and self.notice_deadline_days is not None and notice_date >= ticket_date:
+            last = max(last, notice_date + timedelta(days=self.notice_deadline_days))
+        return last
 
     def address_lines(self, agency: str | None = None) -> list[str]:
         if self.appeal_address is not None:
