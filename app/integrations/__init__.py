@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import Flask
 
 from app.config import Settings
-from app.integrations import ai, email, payments, storage
+from app.integrations import ai, email, mail, payments, storage
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    for integration in (storage, email, payments, ai):
+    for integration in (storage, email, payments, ai, mail):
         integration.init_app(app, settings)

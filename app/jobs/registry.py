@@ -7,6 +7,7 @@ from typing import Callable
 from app.appeals import retention
 from app.drafting import jobs as drafting_jobs
 from app.email import jobs as email_jobs
+from app.fulfilment import mailing
 from app.jobs import maintenance
 from app.webhooks import jobs as webhook_jobs
 
@@ -27,6 +28,7 @@ JOBS: tuple[Job, ...] = (
     Job("followups", email_jobs.followups, 3600, 600),
     Job("cache_purge", maintenance.cache_purge, 600, 60),
     Job("retention", retention.retention, 86400, 3600),
+    Job("mail_letters", mailing.mail_letters, 60, 600),
 )
 
 
