@@ -1,11 +1,20 @@
-"""Appeals: search, detail, mark mailed, printable letter."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+"""Appeals: search, detail (letters and their tracking), the letter PDF and the photos.
+
+Recording a letter as mailed happens on the print queue's page, with the day it was posted.
+"""
+from flask import Blueprint, abort, make_response, render_template, request, send_file
 
 from app.admin import service
 from app.admin.auth import audit, login_required
 from app.admin.forms import SearchForm
+from app.appeals import photos as photo_store
 from app.cities import registry as cities
-from app.models import AppealStatus, IllegalTransition, appeal_by_public_id
+from app.fulfilment.appeal_letter import has_signed_letter
+from app.fulfilment.letter_copy import letter_copy
+from app.fulfilment.letter_document import LetterNotPrintable
+from app.fulfilment.tracking import letters_of, timeline
+from app.integrations.storage import StorageError, file_storage
+from app.models import AppealStatus, appeal_by_public_id
 
 bp = Blueprint("appeals", __name__, url_prefix="/appeals")
 
@@ -32,28 +41,45 @@ def index():
 @login_required
 def detail(public_id: str):
     appeal = _appeal_or_404(public_id)
-    return render_template("admin/appeal_detail.html", appeal=appeal,
-                           emails=service.appeal_emails(appeal), city=cities.get(appeal.city_slug))
+    letters = [(letter, timeline(letter)) for letter in letters_of(appeal)]
+    return render_template("admin/appeal_detail.html", appeal=appeal, letters=letters,
+                           emails=service.appeal_emails(appeal), city=cities.get(appeal.city_slug),
+                           printable=has_signed_letter(appeal))
 
 
-@bp.post("/<public_id>/mailed")
+@bp.get("/<public_id>/letter.pdf")
 @login_required
-def mark_mailed(public_id: str):
+def letter_pdf(public_id: str):
     appeal = _appeal_or_404(public_id)
+    if not has_signed_letter(appeal):
+        abort(404, description="This appeal has no signed letter yet.")
     try:
-        service.mark_mailed(appeal)
-    except IllegalTransition as exc:
-        flash(f"Not marked mailed: {exc}.", "error")
-        return redirect(url_for("admin.appeals.detail", public_id=public_id), code=303)
-    audit("mark_mailed", appeal=public_id)
-    flash("Marked mailed; follow-ups are scheduled.", "info")
-    return redirect(url_for("admin.appeals.detail", public_id=public_id), code=303)
+        pdf, file_name = letter_copy(appeal)
+    except LetterNotPrintable as exc:
+        abort(422, description=f"The letter's PDF can't be made: {exc}")
+    except StorageError:
+        abort(503, description="The letter's files can't be read just now; try again in a minute.")
+    audit("letter_pdf", appeal=public_id)
+    response = make_response(pdf)
+    response.headers.update({"Content-Type": "application/pdf", "Cache-Control": "no-store",
+                             "Content-Disposition": f'inline; filename="{file_name}"'})
+    return response
 
 
-@bp.get("/<public_id>/letter")
+@bp.get("/<public_id>/photos/<int:photo_id>")
 @login_required
-def printable_letter(public_id: str):
+def photo(public_id: str, photo_id: int):
     appeal = _appeal_or_404(public_id)
-    audit("print_letter", appeal=public_id)
-    return render_template("admin/letter_print.html", appeal=appeal,
-                           city=cities.get(appeal.city_slug))
+    found = photo_store.find_photo(appeal, photo_id)
+    if found is None:
+        abort(404, description="That photo isn't part of this appeal.")
+    try:
+        handle = photo_store.open_photo(found, file_storage())
+    except FileNotFoundError:
+        abort(404, description="That photo is no longer stored.")
+    # Only the types every browser shows are served inline; PDF and HEIC are downloads.
+    inline = found.content_type in ("image/jpeg", "image/png", "image/webp")
+    response = send_file(handle, mimetype=found.content_type, as_attachment=not inline,
+                         download_name=f"{found.kind}-{found.id}.{found.storage_key.rsplit('.', 1)[-1]}")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -2,11 +2,11 @@
 from flask import Blueprint, abort, request
 
 from app.admin import (appeal_routes, auth_routes, consent_routes, dashboard_routes, email_routes,
-                       webhook_routes)
+                       print_queue_routes, webhook_routes)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-for child in (auth_routes.bp, dashboard_routes.bp, appeal_routes.bp, webhook_routes.bp,
-              email_routes.bp, consent_routes.bp):
+for child in (auth_routes.bp, dashboard_routes.bp, appeal_routes.bp, print_queue_routes.bp,
+              webhook_routes.bp, email_routes.bp, consent_routes.bp):
     bp.register_blueprint(child)
 
 

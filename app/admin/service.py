@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import Appeal, AppealStatus, ConsentAuditLog, EmailOutbox
+from app.models import Appeal, ConsentAuditLog, EmailOutbox
 
 PAGE_SIZE = 50
 # Row ids in URLs are checked against the smallest integer column we run on (PostgreSQL's
@@ -37,13 +37,6 @@ def appeal_emails(appeal: Appeal) -> list[EmailOutbox]:
     return list(db.session.execute(
         select(EmailOutbox).filter_by(appeal_id=appeal.id).order_by(EmailOutbox.created_at)
     ).scalars())
-
-
-def mark_mailed(appeal: Appeal) -> None:
-    """Record that the letter went out; the followups job schedules the follow-ups from
-    `mailed_at` (idempotently), so nothing else needs doing here."""
-    appeal.move_to(AppealStatus.MAILED)
-    db.session.commit()
 
 
 def search_consent_log(email: str = "", limit: int = 500) -> list[ConsentAuditLog]:

@@ -127,6 +127,12 @@ def _move_appeal(letter: Letter, state: str) -> None:
         notices.notify_returned(letter)
 
 
+def letters_of(appeal: Appeal) -> list[Letter]:
+    """The appeal's letter rows, one per letter version mailed or waiting, oldest first."""
+    return list(db.session.execute(select(Letter).filter_by(appeal_id=appeal.id)
+                                   .order_by(Letter.letter_version)).scalars())
+
+
 def timeline(letter: Letter) -> list[LetterEvent]:
     """The letter's recorded events, oldest first (the order they happened, not arrived)."""
     return sorted(letter.events, key=lambda e: (e.occurred_at, e.id))

@@ -7,10 +7,11 @@ from app.models import AdminUser
 from tests.admin.conftest import OPERATOR, PASSWORD, csrf_token
 
 PROTECTED_GETS = ["/admin/", "/admin/appeals/", "/admin/webhooks/", "/admin/email/",
-                  "/admin/consent/", "/admin/consent/export.csv", "/admin/jobs"]
+                  "/admin/consent/", "/admin/consent/export.csv", "/admin/jobs", "/admin/print-queue/",
+                  "/admin/appeals/abc/letter.pdf", "/admin/appeals/abc/photos/1"]
 PROTECTED_POSTS = ["/admin/breakers/stripe/reset", "/admin/jobs/cache_purge/run",
                    "/admin/webhooks/evt_1/replay", "/admin/email/1/requeue",
-                   "/admin/appeals/abc/mailed"]
+                   "/admin/print-queue/abc/mailed"]
 
 
 def test_create_user_reads_the_password_from_stdin(app, runner):
