@@ -1,24 +1,29 @@
 """Settings read once from the environment (and an optional `.env`), validated at start-up.
 
-Everything the app knows about its environment passes through `Settings.from_env`; nothing
-else reads `os.environ`. A bad value raises `ConfigError` naming the variable.
+Each variable is a field of `Settings` below, with its default written there and nowhere
+else. `Settings.from_env` reads one mapping (the process environment unless a mapping is
+given; create_app loads `.env` into the process environment first) and nothing else reads
+`os.environ`. A bad value raises `ConfigError` naming the variable, never pydantic's report.
 """
 from __future__ import annotations
 
 import os
 import re
 import secrets
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Any, Literal, Mapping
 from urllib.parse import urlsplit
 
 from flask import current_app
 from limits import parse_many  # validates RATELIMIT_* values like "10/minute;100/hour"
+from pydantic import (AfterValidator, BeforeValidator, Field, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
+from pydantic_settings import (BaseSettings, EnvSettingsSource, InitSettingsSource, NoDecode,
+                               SettingsConfigDict)
+from pydantic_settings.sources.utils import parse_env_vars
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-ENVIRONMENTS = ("development", "test", "production")
 DEV_PORT = 5000  # where scripts/dev serves; PORT overrides it
 MIN_SECRET_KEY_BYTES = 32  # 256 bits: session cookies, unsubscribe and demo tokens
 # gunicorn.conf.py's worker count when WEB_CONCURRENCY is unset; keep the two in step.
@@ -28,8 +33,10 @@ DATABASE_SCHEMES = {"postgres": "postgresql+psycopg", "postgresql": "postgresql+
                     "postgresql+psycopg": "postgresql+psycopg", "sqlite": "sqlite"}
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,30}$")
 HOST_NAME = re.compile(r"^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$")  # a leading dot: any subdomain
+PRODUCTION_REQUIRES = ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY",
+                       "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
 
-# name -> (default limit string, scope description); RATELIMIT_<NAME> overrides.
+# name -> default limit string; RATELIMIT_<NAME> overrides.
 DEFAULT_LIMITS = {
     "webhook": "100/minute",
     "upload": "10/hour",
@@ -54,214 +61,266 @@ DEFAULT_BREAKERS = {
     "mail": (3, 60),
     "ocr": (5, 30),
 }
+BREAKER_PARTS = ("FAIL_MAX", "RESET_S")  # the variable suffixes, in the tuple's order
+FAMILIES = ("limits", "breakers")  # fields read from RATELIMIT_<NAME> and BREAKER_<NAME>_*
 
 
 class ConfigError(RuntimeError):
     """A configuration variable is missing or malformed."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+def _switch(value: Any) -> Any:
+    """Only these spellings, as before: pydantic alone would also take t/f/y/n."""
+    if isinstance(value, str):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"must be true or false, got {value!r}")
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
+def _comma_list(value: Any) -> Any:
+    return tuple(p.strip() for p in value.split(",") if p.strip()) if isinstance(value, str) else value
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+def _choice(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
 
 
-def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = (env.get(name) or default).strip().lower()
-    if value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-    return value
-
-
-def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    return tuple(p.strip() for p in (env.get(name) or "").split(",") if p.strip())
-
-
-def _limit(env: Mapping[str, str], name: str, default: str) -> str:
-    value = env.get(f"RATELIMIT_{name.upper()}") or default
+def _rate_limit(value: str) -> str:
     try:
         parse_many(value)
     except ValueError:
-        raise ConfigError(f"RATELIMIT_{name.upper()} is not a rate limit like '10/minute': {value!r}") from None
+        raise ValueError(f"is not a rate limit like '10/minute': {value!r}") from None
     return value
 
 
-def _database_url(env: Mapping[str, str], instance: Path) -> str:
-    """DATABASE_URL with the scheme rewritten for SQLAlchemy (postgres:// -> postgresql+psycopg://)."""
-    raw = env.get("DATABASE_URL") or f"sqlite:///{instance / 'fightcitytickets.db'}"
-    scheme, separator, rest = raw.partition("://")
-    driver = DATABASE_SCHEMES.get(scheme.lower())
-    if not separator or driver is None:
-        # At most the scheme is echoed: the rest of the URL may hold a password.
-        given = f", got {scheme}://…" if separator and SCHEME.match(scheme) else ""
-        raise ConfigError("DATABASE_URL must be a postgres://, postgresql://, "
-                          f"postgresql+psycopg:// or sqlite:/// URL{given}")
-    url = f"{driver}://{rest}"
-    try:
-        make_url(url)
-    except ArgumentError:
-        raise ConfigError("DATABASE_URL could not be read as a database URL") from None
-    return url
+def _limits_from_env(given: Any) -> Any:
+    """RATELIMIT_<NAME> over DEFAULT_LIMITS; unknown names are ignored, as they always were."""
+    if not isinstance(given, Mapping):
+        return DEFAULT_LIMITS
+    given = {name.lower(): value for name, value in given.items()}
+    return {name: given.get(name, default) for name, default in DEFAULT_LIMITS.items()}
 
 
-def _public_base_url(env: Mapping[str, str], production: bool) -> str:
-    """The only base of absolute links; never taken from a request (see app.urls)."""
-    raw = (env.get("PUBLIC_BASE_URL") or "").strip()
-    if not raw:
-        if production:
-            raise ConfigError("PUBLIC_BASE_URL must be set when APP_ENV=production "
-                              "(the address links in emails point to)")
-        return f"http://127.0.0.1:{_int(env, 'PORT', DEV_PORT, minimum=1)}"
-    parts = urlsplit(raw)
-    try:
-        parts.port  # noqa: B018  (raises on a malformed port)
-    except ValueError:
-        parts = parts._replace(netloc="")
-    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query
-            or parts.fragment or "@" in parts.netloc):
-        raise ConfigError(f"PUBLIC_BASE_URL must be an address like https://fightcitytickets.com, "
-                          f"got {raw!r}")
-    if production and parts.scheme != "https":
-        raise ConfigError("PUBLIC_BASE_URL must start with https:// when APP_ENV=production: "
-                          "its links carry the key to an appeal")
-    return raw.rstrip("/")
+def _breakers_from_env(given: Any) -> Any:
+    """BREAKER_<NAME>_FAIL_MAX / _RESET_S (read as the keys NAME_FAIL_MAX...) over DEFAULT_BREAKERS."""
+    if not isinstance(given, Mapping):
+        return DEFAULT_BREAKERS
+    given = {key.upper(): value for key, value in given.items()}
+    return {name: tuple(given.get(f"{name.upper()}_{part}", default)
+                        for part, default in zip(BREAKER_PARTS, defaults))
+            for name, defaults in DEFAULT_BREAKERS.items()}
 
 
-def _trusted_hosts(env: Mapping[str, str], production: bool, public_base_url: str) -> tuple[str, ...]:
-    """Host names requests may carry; () lets any through (development and test)."""
-    hosts = tuple(host.lower() for host in _list(env, "TRUSTED_HOSTS"))
-    for host in hosts:
-        if not HOST_NAME.match(host):
-            raise ConfigError(f"TRUSTED_HOSTS must list host names like fightcitytickets.com or "
-                              f".fly.dev (no scheme or port), got {host!r}")
-    if not hosts and production:
-        hosts = (urlsplit(public_base_url).hostname or "",)
-    return hosts
+Switch = Annotated[bool, BeforeValidator(_switch)]
+CommaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list)]
+Count = Annotated[int, Field(ge=1)]
+Environment = Annotated[Literal["development", "test", "production"], BeforeValidator(_choice)]
+LogLevel = Annotated[Literal["debug", "info", "warning", "error"], BeforeValidator(_choice)]
+RateLimit = Annotated[str, AfterValidator(_rate_limit)]
 
 
-def _secret_keys(env: Mapping[str, str], production: bool) -> tuple[str, tuple[str, ...]]:
-    """SECRET_KEY and its fallbacks; in production each must be long enough not to be guessed.
-
-    A fallback verifies sessions and unsubscribe tokens just as the current key does, so a
-    short one would be as easy a way to forge them.
-    """
-    key, fallbacks = env.get("SECRET_KEY", ""), _list(env, "SECRET_KEY_FALLBACKS")
-    if production:
-        hint = "e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-        if len(key.encode()) < MIN_SECRET_KEY_BYTES:
-            raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes when "
-                              f"APP_ENV=production ({hint})")
-        if any(len(old.encode()) < MIN_SECRET_KEY_BYTES for old in fallbacks):
-            raise ConfigError(f"SECRET_KEY_FALLBACKS: every key must be at least "
-                              f"{MIN_SECRET_KEY_BYTES} bytes when APP_ENV=production")
-    return key, fallbacks
+def _production(info: ValidationInfo) -> bool:
+    return info.data.get("app_env") == "production"
 
 
-def _check_shared_limits(env: Mapping[str, str], production: bool) -> None:
-    """Limits kept in one worker's memory are multiplied by the workers: the operator login
-    limit would let WEB_CONCURRENCY times more guesses through. Production needs Redis then."""
-    workers = _int(env, "WEB_CONCURRENCY", DEFAULT_WEB_CONCURRENCY, minimum=1)
-    if production and workers > 1 and not env.get("REDIS_URL"):
-        raise ConfigError(f"REDIS_URL must be set when APP_ENV=production runs {workers} web "
-                          "workers (WEB_CONCURRENCY): rate limits need one shared store; "
-                          "or set WEB_CONCURRENCY=1")
+class Settings(BaseSettings):
+    """Every variable, its default and its rule; fields read in this order (later rules may
+    look at earlier fields through `info.data`)."""
 
+    model_config = SettingsConfigDict(
+        frozen=True, validate_default=True, case_sensitive=True, env_ignore_empty=True,
+        alias_generator=str.upper, validate_by_name=False,
+        # RATELIMIT_AI_REFINE -> limits["AI_REFINE"]: one level below the prefix, never more
+        env_nested_delimiter="_", env_nested_max_split=1, env_file=None)
 
-@dataclass(frozen=True)
-class Settings:
-    app_env: str = "development"
-    log_level: str = "info"
+    app_env: Environment = "development"
+    log_level: LogLevel = None  # warning under APP_ENV=test, info otherwise
     instance_path: str = "instance"
+    port: Count = DEV_PORT  # only for the development link base below
+    web_concurrency: Count = DEFAULT_WEB_CONCURRENCY  # gunicorn's workers (gunicorn.conf.py)
     secret_key: str = ""
-    secret_key_fallbacks: tuple[str, ...] = ()
-    database_url: str = ""
-    db_pool_size: int = 5
-    db_max_overflow: int = 5
-    db_pool_timeout: float = 5.0
-    db_statement_timeout_ms: int = 3000
-    db_idle_in_tx_timeout_ms: int = 5000
+    secret_key_fallbacks: CommaList = ()
+    database_url: str = None  # SQLite in the instance folder
+    db_pool_size: Count = 5
+    db_max_overflow: Annotated[int, Field(ge=0)] = 5
+    db_pool_timeout: Annotated[float, Field(ge=0.1)] = 5.0
+    db_statement_timeout_ms: Annotated[int, Field(ge=0)] = 3000
+    db_idle_in_tx_timeout_ms: Annotated[int, Field(ge=0)] = 5000
     redis_url: str = ""
-    trusted_proxy_count: int = 0
-    cors_origins: tuple[str, ...] = ()
+    trusted_proxy_count: Annotated[int, Field(ge=0)] = 0
+    cors_origins: CommaList = None  # none in production, any elsewhere
     stripe_secret_key: str = ""
     stripe_publishable_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_api_base: str = ""
-    price_standard_cents: int = 989
-    price_certified_cents: int = 1989
-    appeal_currency: str = "usd"
+    price_standard_cents: Annotated[int, Field(ge=50)] = 989
+    price_certified_cents: Annotated[int, Field(ge=50)] = 1989
+    appeal_currency: Annotated[str, AfterValidator(str.lower)] = "usd"
     deepseek_api_key: str = ""
     deepseek_base_url: str = "https://api.deepseek.com"
     deepseek_model: str = "deepseek-chat"
-    deepseek_timeout_s: float = 20.0
-    ai_workers: int = 4
-    ai_queue_size: int = 20
-    ai_tokens_per_ip_per_day: int = 1000
-    email_backend: str = "console"
+    deepseek_timeout_s: Annotated[float, Field(ge=0.1)] = 20.0
+    ai_workers: Count = 4
+    ai_queue_size: Count = 20
+    ai_tokens_per_ip_per_day: Count = 1000
+    email_backend: Annotated[Literal["console", "smtp"], BeforeValidator(_choice)] = "console"
     smtp_host: str = ""
-    smtp_port: int = 587
+    smtp_port: Count = 587
     smtp_username: str = ""
     smtp_password: str = ""
-    smtp_starttls: bool = True
-    smtp_timeout_s: float = 10.0
+    smtp_starttls: Switch = True
+    smtp_timeout_s: Annotated[float, Field(ge=0.1)] = 10.0
     mail_from: str = "Fight City Tickets <no-reply@fightcitytickets.com>"
     admin_alert_email: str = ""
     sentry_dsn: str = ""
-    sentry_environment: str = ""
-    sentry_traces_sample_rate: float = 0.0
-    storage_backend: str = "local"
-    upload_dir: str = ""
+    sentry_environment: str = None  # APP_ENV
+    sentry_traces_sample_rate: Annotated[float, Field(ge=0.0)] = 0.0
+    storage_backend: Annotated[Literal["local", "s3"], BeforeValidator(_choice)] = "local"
+    upload_dir: str = None  # uploads/ in the instance folder
     aws_s3_bucket: str = ""
     aws_region: str = ""
     aws_endpoint_url: str = ""
     health_token: str = ""
     metrics_token: str = ""
-    scheduler_mode: str = "embedded"
-    public_base_url: str = f"http://127.0.0.1:{DEV_PORT}"
-    trusted_hosts: tuple[str, ...] = ()
-    mail_backend: str = "manual"
+    scheduler_mode: Annotated[Literal["embedded", "off"], BeforeValidator(_choice)] = None
+    public_base_url: str = None  # the development server's address outside production
+    trusted_hosts: CommaList = ()  # () lets any host through; production: PUBLIC_BASE_URL's
+    mail_backend: Annotated[Literal["manual", "lob"], BeforeValidator(_choice)] = "manual"
     lob_api_key: str = ""
-    lob_api_base: str = "https://api.lob.com/v1"
+    lob_api_base: Annotated[str, AfterValidator(lambda url: url.rstrip("/"))] = "https://api.lob.com/v1"
     lob_webhook_secret: str = ""
-    mail_safety_days: int = 3
+    mail_safety_days: Annotated[int, Field(ge=0)] = 3
     support_email: str = "support@fightcitytickets.com"
-    ocr_workers: int = 2
-    ocr_queue_size: int = 4
-    ocr_budget_s: float = 8.0
-    reminder_after_hours: int = 24
-    limits: dict[str, str] = field(default_factory=dict)
-    breakers: dict[str, tuple[int, int]] = field(default_factory=dict)
+    ocr_workers: Count = 2
+    ocr_queue_size: Annotated[int, Field(ge=0)] = 4
+    ocr_budget_s: Annotated[float, Field(ge=0.5)] = 8.0
+    reminder_after_hours: Count = 24
+    limits: Annotated[dict[str, RateLimit], NoDecode, BeforeValidator(_limits_from_env),
+                      Field(validation_alias="RATELIMIT")] = DEFAULT_LIMITS
+    breakers: Annotated[dict[str, tuple[Count, Count]], NoDecode, BeforeValidator(_breakers_from_env),
+                        Field(validation_alias="BREAKER")] = DEFAULT_BREAKERS
+
+    @field_validator("log_level", "database_url", "cors_origins", "sentry_environment", "upload_dir",
+                     "scheduler_mode", mode="before")
+    @classmethod
+    def _default_from_earlier_settings(cls, value: Any, info: ValidationInfo) -> Any:
+        """The defaults marked None above, which depend on APP_ENV or the instance folder."""
+        app_env, instance = info.data.get("app_env"), Path(info.data.get("instance_path", "instance"))
+        if info.field_name == "cors_origins":  # also when the list given is empty, as before
+            return _comma_list(value or "") or (() if app_env == "production" else ("*",))
+        return value if value is not None else {
+            "log_level": "warning" if app_env == "test" else "info",
+            "database_url": f"sqlite:///{instance / 'fightcitytickets.db'}",
+            "sentry_environment": app_env or "",
+            "upload_dir": str(instance / "uploads"),
+            # production runs the jobs in their own process (`flask jobs run`)
+            "scheduler_mode": "off" if app_env == "production" else "embedded",
+        }[info.field_name]
+
+    @field_validator("instance_path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        return str(Path(value).resolve())
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret_key(cls, value: str, info: ValidationInfo) -> str:
+        # An unset key is reported with the other production requirements.
+        if value and _production(info) and len(value.encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_KEY_BYTES} bytes when APP_ENV=production "
+                             "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        return value
+
+    @field_validator("secret_key_fallbacks")
+    @classmethod
+    def _long_fallbacks(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        # A fallback verifies sessions and unsubscribe tokens just as the current key does,
+        # so a short one would be as easy a way to forge them.
+        if _production(info) and any(len(old.encode()) < MIN_SECRET_KEY_BYTES for old in value):
+            raise ValueError(f"must each be at least {MIN_SECRET_KEY_BYTES} bytes when "
+                             "APP_ENV=production")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_url(cls, value: str) -> str:
+        """The scheme rewritten for SQLAlchemy (postgres:// -> postgresql+psycopg://)."""
+        scheme, separator, rest = value.partition("://")
+        driver = DATABASE_SCHEMES.get(scheme.lower())
+        if not separator or driver is None:
+            # At most the scheme is echoed: the rest of the URL may hold a password.
+            given = f", got {scheme}://…" if separator and SCHEME.match(scheme) else ""
+            raise ValueError("must be a postgres://, postgresql://, postgresql+psycopg:// or "
+                             f"sqlite:/// URL{given}")
+        try:
+            make_url(f"{driver}://{rest}")
+        except ArgumentError:
+            raise ValueError("could not be read as a database URL") from None
+        return f"{driver}://{rest}"
+
+    @field_validator("public_base_url", mode="before")
+    @classmethod
+    def _link_base(cls, value: Any, info: ValidationInfo) -> str:
+        """The only base of absolute links; never taken from a request (see app.urls)."""
+        production = _production(info)
+        if value is None:
+            if production:
+                raise ValueError("must be set when APP_ENV=production (the address links in emails "
+                                 "point to)")
+            return f"http://127.0.0.1:{info.data.get('port', DEV_PORT)}"
+        raw = value.strip()
+        parts = urlsplit(raw)
+        try:
+            parts.port  # noqa: B018  (raises on a malformed port)
+        except ValueError:
+            parts = parts._replace(netloc="")
+        if (parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+                or parts.fragment or "@" in parts.netloc):
+            raise ValueError(f"must be an address like https://fightcitytickets.com, got {raw!r}")
+        if production and parts.scheme != "https":
+            raise ValueError("must start with https:// when APP_ENV=production: its links carry "
+                             "the key to an appeal")
+        return raw.rstrip("/")
+
+    @field_validator("trusted_hosts")
+    @classmethod
+    def _host_names(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        hosts = tuple(host.lower() for host in value)
+        for host in hosts:
+            if not HOST_NAME.match(host):
+                raise ValueError("must list host names like fightcitytickets.com or .fly.dev "
+                                 f"(no scheme or port), got {host!r}")
+        if not hosts and _production(info) and "public_base_url" in info.data:
+            hosts = (urlsplit(info.data["public_base_url"]).hostname or "",)
+        return hosts
+
+    @model_validator(mode="after")
+    def _settings_that_go_together(self) -> "Settings":
+        if self.is_production:
+            for required in PRODUCTION_REQUIRES:  # set means given: DATABASE_URL has a default
+                if required.lower() not in self.model_fields_set:
+                    raise ValueError(f"{required} must be set when APP_ENV=production")
+        if bool(self.stripe_secret_key) != bool(self.stripe_webhook_secret):
+            raise ValueError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together")
+        if self.email_backend == "smtp" and not self.smtp_host:
+            raise ValueError("SMTP_HOST must be set when EMAIL_BACKEND=smtp")
+        if self.storage_backend == "s3" and not self.aws_s3_bucket:
+            raise ValueError("AWS_S3_BUCKET must be set when STORAGE_BACKEND=s3")
+        if self.mail_backend == "lob" and not self.lob_api_key:
+            raise ValueError("LOB_API_KEY must be set when MAIL_BACKEND=lob")
+        if self.mail_backend == "lob" and not self.lob_webhook_secret:
+            raise ValueError("LOB_WEBHOOK_SECRET must be set when MAIL_BACKEND=lob "
+                             "(tracking events are refused without it)")
+        # Limits kept in one worker's memory are multiplied by the workers: the operator login
+        # limit would let WEB_CONCURRENCY times more guesses through. Production needs Redis then.
+        if self.is_production and self.web_concurrency > 1 and not self.redis_url:
+            raise ValueError(f"REDIS_URL must be set when APP_ENV=production runs "
+                             f"{self.web_concurrency} web workers (WEB_CONCURRENCY): rate limits "
+                             "need one shared store; or set WEB_CONCURRENCY=1")
+        return self
 
     @property
     def is_production(self) -> bool:
@@ -276,121 +335,75 @@ class Settings:
         return bool(self.deepseek_api_key)
 
     def with_overrides(self, **overrides: Any) -> "Settings":
-        known = {f.name for f in fields(self)}
-        unknown = set(overrides) - known
+        unknown = set(overrides) - set(type(self).model_fields)
         if unknown:
             raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
-        return replace(self, **overrides)
+        return self.model_copy(update=overrides)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        # Settings(...) takes its arguments only; the environment is read by from_env alone.
+        return (init_settings,)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, instance_path: str | None = None,
                  default_instance: str = "instance") -> "Settings":
         """`instance_path` wins over INSTANCE_PATH, which wins over `default_instance`."""
-        env = dict(os.environ if env is None else env)
-        app_env = _choice(env, "APP_ENV", "development", ENVIRONMENTS)
-        production = app_env == "production"
-        instance = Path(instance_path or env.get("INSTANCE_PATH") or default_instance).resolve()
+        sources = (InitSettingsSource(cls, {"INSTANCE_PATH": instance_path} if instance_path else {}),
+                   MappingSource(cls, os.environ if env is None else env),
+                   InitSettingsSource(cls, {"INSTANCE_PATH": default_instance}))
+        try:
+            return cls(_build_sources=(sources, {}))
+        except ValidationError as invalid:  # its text echoes every input, secrets included
+            raise ConfigError(_message(invalid.errors()[0])) from None
 
-        if production:
-            for required in ("SECRET_KEY", "DATABASE_URL", "STRIPE_SECRET_KEY",
-                             "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"):
-                if not env.get(required):
-                    raise ConfigError(f"{required} must be set when APP_ENV=production")
 
-        cors_default = () if production else ("*",)
-        stripe_keys = [env.get(k, "") for k in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")]
-        if any(stripe_keys) and not all(stripe_keys):
-            raise ConfigError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set together")
-        email_backend = _choice(env, "EMAIL_BACKEND", "console", ("console", "smtp"))
-        if email_backend == "smtp" and not env.get("SMTP_HOST"):
-            raise ConfigError("SMTP_HOST must be set when EMAIL_BACKEND=smtp")
-        storage_backend = _choice(env, "STORAGE_BACKEND", "local", ("local", "s3"))
-        if storage_backend == "s3" and not env.get("AWS_S3_BUCKET"):
-            raise ConfigError("AWS_S3_BUCKET must be set when STORAGE_BACKEND=s3")
-        mail_backend = _choice(env, "MAIL_BACKEND", "manual", ("manual", "lob"))
-        if mail_backend == "lob" and not env.get("LOB_API_KEY"):
-            raise ConfigError("LOB_API_KEY must be set when MAIL_BACKEND=lob")
-        if mail_backend == "lob" and not env.get("LOB_WEBHOOK_SECRET"):
-            raise ConfigError("LOB_WEBHOOK_SECRET must be set when MAIL_BACKEND=lob "
-                              "(tracking events are refused without it)")
-        database_url = _database_url(env, instance)
-        secret_key, secret_key_fallbacks = _secret_keys(env, production)
-        public_base_url = _public_base_url(env, production)
-        _check_shared_limits(env, production)
+class MappingSource(EnvSettingsSource):
+    """The environment source over a given mapping instead of `os.environ`."""
 
-        breakers = {}
-        for name, (fail_max, reset_s) in DEFAULT_BREAKERS.items():
-            breakers[name] = (
-                _int(env, f"BREAKER_{name.upper()}_FAIL_MAX", fail_max, minimum=1),
-                _int(env, f"BREAKER_{name.upper()}_RESET_S", reset_s, minimum=1),
-            )
+    def __init__(self, settings_cls: type[BaseSettings], environment: Mapping[str, str]):
+        self.environment = dict(environment)
+        super().__init__(settings_cls)
 
-        return cls(
-            app_env=app_env,
-            log_level=_choice(env, "LOG_LEVEL", "warning" if app_env == "test" else "info",
-                              ("debug", "info", "warning", "error")),
-            instance_path=str(instance),
-            secret_key=secret_key,
-            secret_key_fallbacks=secret_key_fallbacks,
-            database_url=database_url,
-            db_pool_size=_int(env, "DB_POOL_SIZE", 5, minimum=1),
-            db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 5),
-            db_pool_timeout=_float(env, "DB_POOL_TIMEOUT", 5.0, minimum=0.1),
-            db_statement_timeout_ms=_int(env, "DB_STATEMENT_TIMEOUT_MS", 3000),
-            db_idle_in_tx_timeout_ms=_int(env, "DB_IDLE_IN_TX_TIMEOUT_MS", 5000),
-            redis_url=env.get("REDIS_URL", ""),
-            trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0),
-            cors_origins=_list(env, "CORS_ORIGINS") or cors_default,
-            stripe_secret_key=env.get("STRIPE_SECRET_KEY", ""),
-            stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY", ""),
-            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", ""),
-            stripe_api_base=env.get("STRIPE_API_BASE", ""),
-            price_standard_cents=_int(env, "PRICE_STANDARD_CENTS", 989, minimum=50),
-            price_certified_cents=_int(env, "PRICE_CERTIFIED_CENTS", 1989, minimum=50),
-            appeal_currency=(env.get("APPEAL_CURRENCY") or "usd").lower(),
-            deepseek_api_key=env.get("DEEPSEEK_API_KEY", ""),
-            deepseek_base_url=env.get("DEEPSEEK_BASE_URL") or "https://api.deepseek.com",
-            deepseek_model=env.get("DEEPSEEK_MODEL") or "deepseek-chat",
-            deepseek_timeout_s=_float(env, "DEEPSEEK_TIMEOUT_S", 20.0, minimum=0.1),
-            ai_workers=_int(env, "AI_WORKERS", 4, minimum=1),
-            ai_queue_size=_int(env, "AI_QUEUE_SIZE", 20, minimum=1),
-            ai_tokens_per_ip_per_day=_int(env, "AI_TOKENS_PER_IP_PER_DAY", 1000, minimum=1),
-            email_backend=email_backend,
-            smtp_host=env.get("SMTP_HOST", ""),
-            smtp_port=_int(env, "SMTP_PORT", 587, minimum=1),
-            smtp_username=env.get("SMTP_USERNAME", ""),
-            smtp_password=env.get("SMTP_PASSWORD", ""),
-            smtp_starttls=_bool(env, "SMTP_STARTTLS", True),
-            smtp_timeout_s=_float(env, "SMTP_TIMEOUT_S", 10.0, minimum=0.1),
-            mail_from=env.get("MAIL_FROM") or "Fight City Tickets <no-reply@fightcitytickets.com>",
-            admin_alert_email=env.get("ADMIN_ALERT_EMAIL", ""),
-            sentry_dsn=env.get("SENTRY_DSN", ""),
-            sentry_environment=env.get("SENTRY_ENVIRONMENT") or app_env,
-            sentry_traces_sample_rate=_float(env, "SENTRY_TRACES_SAMPLE_RATE", 0.0),
-            storage_backend=storage_backend,
-            upload_dir=env.get("UPLOAD_DIR") or str(instance / "uploads"),
-            aws_s3_bucket=env.get("AWS_S3_BUCKET", ""),
-            aws_region=env.get("AWS_REGION", ""),
-            aws_endpoint_url=env.get("AWS_ENDPOINT_URL", ""),
-            health_token=env.get("HEALTH_TOKEN", ""),
-            metrics_token=env.get("METRICS_TOKEN", ""),
-            scheduler_mode=_choice(env, "SCHEDULER_MODE", "off" if production else "embedded",
-                                   ("embedded", "off")),
-            public_base_url=public_base_url,
-            trusted_hosts=_trusted_hosts(env, production, public_base_url),
-            mail_backend=mail_backend,
-            lob_api_key=env.get("LOB_API_KEY", ""),
-            lob_api_base=(env.get("LOB_API_BASE") or "https://api.lob.com/v1").rstrip("/"),
-            lob_webhook_secret=env.get("LOB_WEBHOOK_SECRET", ""),
-            mail_safety_days=_int(env, "MAIL_SAFETY_DAYS", 3),
-            support_email=env.get("SUPPORT_EMAIL") or "support@fightcitytickets.com",
-            ocr_workers=_int(env, "OCR_WORKERS", 2, minimum=1),
-            ocr_queue_size=_int(env, "OCR_QUEUE_SIZE", 4),
-            ocr_budget_s=_float(env, "OCR_BUDGET_S", 8.0, minimum=0.5),
-            reminder_after_hours=_int(env, "REMINDER_AFTER_HOURS", 24, minimum=1),
-            limits={name: _limit(env, name, default) for name, default in DEFAULT_LIMITS.items()},
-            breakers=breakers,
-        )
+    def _load_env_vars(self) -> Mapping[str, str | None]:  # the one hook EnvSettingsSource offers
+        return parse_env_vars(self.environment, self.case_sensitive, self.env_ignore_empty,
+                              self.env_parse_none_str)
+
+    def explode_env_vars(self, field_name: str, field: Any, env_vars: Mapping[str, str | None]) -> dict:
+        # Only RATELIMIT_* and BREAKER_* are families; CORS_ORIGINS_X is no variable of ours.
+        return super().explode_env_vars(field_name, field, env_vars) if field_name in FAMILIES else {}
+
+
+def _variable(loc: tuple[int | str, ...]) -> str:
+    """The environment variable a pydantic error location stands for."""
+    head, *rest = loc
+    field = Settings.model_fields.get(str(head))
+    name = str(field.validation_alias or field.alias) if field else str(head)
+    if name == "BREAKER" and len(rest) == 2:
+        return f"BREAKER_{str(rest[0]).upper()}_{BREAKER_PARTS[int(rest[1])]}"
+    return "_".join([name, *(str(part).upper() for part in rest[:1])])
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """One pydantic error as a sentence naming the variable; a value is echoed only where it is
+    a number, a switch or a choice (never a secret)."""
+    kind, given, ctx = error["type"], error.get("input"), error.get("ctx", {})
+    if not error["loc"]:  # a rule across settings writes its own sentence
+        return str(ctx.get("error", error["msg"]))
+    if kind.startswith("int_"):
+        text = f"must be a whole number, got {given!r}"
+    elif kind.startswith("float_"):
+        text = f"must be a number, got {given!r}"
+    elif kind == "greater_than_equal":
+        text = f"must be at least {ctx['ge']}, got {given}"
+    elif kind == "literal_error":
+        text = f"must be one of {ctx['expected']}, got {given!r}"
+    elif kind == "value_error":
+        text = str(ctx["error"])
+    else:
+        text = error["msg"].lower()
+    return f"{_variable(error['loc'])} {text}"
 
 
 def development_secret_key(instance_path: str) -> str:
