@@ -49,6 +49,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.extensions["settings"] = settings
     app.config["APP_ENV"] = settings.app_env
     app.config["TESTING"] = settings.app_env == "test"
+    # Every page and every email names where to ask for help.
+    app.jinja_env.globals["support_email"] = settings.support_email
 
     configure_logging(app, settings)
     register_resilience(app, settings)

@@ -59,10 +59,7 @@ class StoryForm(FlaskForm):
     email = EmailField("Email", filters=[_strip], validators=[
         DataRequired("Please enter your email address."), Length(max=254),
         Email("Please enter an email address like name@example.com.", check_deliverability=False)])
-    return_address = TextAreaField("Your mailing address (for the city's reply)", filters=[_strip],
-                                   validators=[DataRequired("Please enter your mailing address."),
-                                               Length(max=400)])
-    plate = StringField("Licence plate (optional)", filters=[_strip], validators=[
+    plate = StringField("License plate (optional)", filters=[_strip], validators=[
         Optional(), Length(max=16),
         Regexp(r"^[A-Za-z0-9 -]+$", message="Use only letters, numbers, spaces and dashes.")])
     marketing = BooleanField(MARKETING_WORDING, default=False)
@@ -78,7 +75,36 @@ class RefineForm(FlaskForm):
         Optional(), Length(max=500)])
 
 
+# USPS codes: the states, DC, the territories and the military "states".
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
+    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI AA AE AP".split())
+
+
+def _upper(value):
+    return _strip(value).upper() if isinstance(value, str) else value
+
+
+def _us_state(_form, field):
+    if field.data and field.data not in US_STATES:
+        raise ValidationError("Please enter the two-letter state code, like CA or NY.")
+
+
 class SignForm(FlaskForm):
+    """The return address in the parts a mail provider needs (Lob: 64 characters a line),
+    then the signature: drawn (signature_data) or typed."""
+    return_line1 = StringField("Street address", filters=[_strip], validators=[
+        DataRequired("Please enter your street address."),
+        Length(max=64, message="Please keep each address line to 64 characters.")])
+    return_line2 = StringField("Apartment, suite or unit (optional)", filters=[_strip], validators=[
+        Optional(), Length(max=64, message="Please keep each address line to 64 characters.")])
+    return_city = StringField("City", filters=[_strip], validators=[
+        DataRequired("Please enter your city."), Length(max=64)])
+    return_state = StringField("State", filters=[_upper], validators=[
+        DataRequired("Please enter your state."), _us_state])
+    return_zip = StringField("ZIP code", filters=[_strip], validators=[
+        DataRequired("Please enter your ZIP code."),
+        Regexp(r"^\d{5}(-?\d{4})?$", message="Please enter a 5-digit ZIP code, or ZIP+4 like 94105-1234.")])
     signature_data = HiddenField()
     signature_name = StringField("Type your full name", filters=[_strip], validators=[
         Optional(), Length(min=2, max=120, message="Please type your full name.")])

@@ -6,9 +6,11 @@ from flask import flash, redirect, request, url_for
 
 from app.appeals.blueprint import bp, load_appeal, render_page
 from app.appeals.forms import MARKETING_WORDING, LetterForm, RefineForm, SignForm, StoryForm
+from app.appeals.return_address import set_return_address
 from app.appeals.service import FieldProblem, is_locked, save_letter, save_story
 from app.appeals.signature import SignatureTooLarge, decode_png, save_signature
 from app.config import current_settings
+from app.extensions import db
 from app.integrations.storage import file_storage
 from app.models import AppealStatus
 from app.resilience.limits import client_ip, limited
@@ -80,15 +82,20 @@ def sign(public_id: str):
         flash("Your letter comes first: write or review it, then sign it here.", "info")
         return redirect(url_for("appeals.review", public_id=appeal.public_id), 303)
     if request.method == "GET":
-        form = SignForm(signature_name=appeal.signature_name or appeal.driver_name)
+        form = SignForm(obj=appeal, signature_name=appeal.signature_name or appeal.driver_name)
         return render_page("appeals/sign.html", appeal=appeal, form=form)
     form = SignForm()
     if not form.validate():
         return render_page("appeals/sign.html", 422, appeal=appeal, form=form)
     try:
         png = decode_png(form.signature_data.data) if form.signature_data.data else None
+        # Set on the appeal here; save_signature commits it with the signature.
+        set_return_address(appeal, line1=form.return_line1.data, line2=form.return_line2.data,
+                           city=form.return_city.data, state=form.return_state.data,
+                           zip_code=form.return_zip.data)
         save_signature(appeal, png, form.signature_name.data, file_storage())
     except FieldProblem as problem:
+        db.session.rollback()
         getattr(form, problem.field).errors = [problem.message]
         status = 413 if isinstance(problem, SignatureTooLarge) else 422
         return render_page("appeals/sign.html", status, appeal=appeal, form=form)

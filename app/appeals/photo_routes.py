@@ -33,6 +33,16 @@ def _upload_cost() -> int:
     return max(1, len(_chosen_files()))
 
 
+def _continuing() -> bool:
+    """The page's main button ("Skip photos and continue" / "Continue") was pressed."""
+    return request.form.get("then") == "story"
+
+
+def _just_continuing() -> bool:
+    """Continuing with no file chosen uploads nothing, so it is not counted as an upload."""
+    return _continuing() and not _chosen_files()
+
+
 def _page(appeal, form, status: int = 200, error: str | None = None):
     return render_page("appeals/photos.html", status, appeal=appeal, form=form, error=error,
                        check=citation_check(appeal), locked=is_locked(appeal))
@@ -40,14 +50,20 @@ def _page(appeal, form, status: int = 200, error: str | None = None):
 
 @bp.route("/appeals/<public_id>/photos", methods=["GET", "POST"])
 @limited("appeal_writes", methods=["POST"])
-@limited("upload", methods=["POST"], cost=_upload_cost)
+@limited("upload", methods=["POST"], cost=_upload_cost, exempt_when=_just_continuing)
 def photos(public_id: str):
+    """The form has two buttons: "Upload" stays on this page, the main one goes on to the
+    story. Both store the files chosen, so a photo picked and then "skipped" is not lost."""
     appeal = load_appeal(public_id)
     form = PhotosForm()
     if request.method == "GET":
         return _page(appeal, form)
-    ensure_editable(appeal)
     files = _chosen_files()
+    next_page = url_for("appeals.story" if _continuing() else "appeals.photos",
+                        public_id=appeal.public_id)
+    if not files and _continuing():
+        return redirect(next_page, 303)
+    ensure_editable(appeal)
     if not files:
         return _page(appeal, form, 422, "Please choose a photo to upload, or skip this step.")
     try:
@@ -56,7 +72,7 @@ def photos(public_id: str):
         return _page(appeal, form, rejected.status, rejected.message)
     flash("Photo added." if added == 1 else f"{added} photos added." if added else
           "That photo was already added.", "info")
-    return redirect(url_for("appeals.photos", public_id=appeal.public_id), 303)
+    return redirect(next_page, 303)
 
 
 @bp.get("/appeals/<public_id>/photos/<int:photo_id>")

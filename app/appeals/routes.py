@@ -82,12 +82,14 @@ def _find_key() -> str:
 def find():
     form = FindForm()
     if request.method == "GET":
-        return render_page("appeals/find.html", form=form, sent=False)
+        return render_page("appeals/find.html", form=FindForm(formdata=None),
+                           sent=request.args.get("sent") == "1")
     if not form.validate():
         return render_page("appeals/find.html", 422, form=form, sent=False)
     send_appeal_link(form.citation_number.data, form.email.data)  # links from PUBLIC_BASE_URL
-    # The same answer whether or not an appeal matched, so nobody can probe for appeals.
-    return render_page("appeals/find.html", form=FindForm(formdata=None), sent=True)
+    # The same answer whether or not an appeal matched, so nobody can probe for appeals;
+    # a redirect, so reloading the page asks for nothing again.
+    return redirect(url_for("appeals.find", sent=1), 303)
 
 
 @bp.get("/privacy")

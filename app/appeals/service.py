@@ -84,7 +84,6 @@ def save_story(appeal: Appeal, data: dict, *, ip: str | None, user_agent: str | 
     appeal.story = data["story"]
     appeal.driver_name = data["driver_name"]
     appeal.email = data["email"].lower()
-    appeal.return_address = data["return_address"]
     appeal.plate = (data.get("plate") or "").upper() or None
     if data.get("marketing"):
         # Only a ticked box is recorded; an unticked one never withdraws an earlier consent.

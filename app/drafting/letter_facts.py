@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.cities import registry
+from app.drafting.letter_frame import exhibit_captions, framed_middle
 from app.models import Appeal
 
 
@@ -28,13 +29,24 @@ def letter_facts(appeal: Appeal) -> dict:
         "citation_number": check.normalized or appeal.citation_number,
         "violation_date": long_date(appeal.violation_date),
         "plate": appeal.plate or "",
+        "plate_state": appeal.plate_state or "",
+        "vehicle_make": appeal.vehicle_make or "",
+        "violation": appeal.violation or "",
+        "location": appeal.location or "",
+        "notice_date": long_date(appeal.notice_date),
         "driver_name": appeal.driver_name or "",
         "return_address": appeal.return_address or "",
         "story": appeal.story or "",
         "today": long_date(today),
+        "exhibits": exhibit_captions(appeal.photos),
     }
 
 
 def template_letter(facts: dict) -> str:
-    """The city's template filled with the driver's facts (used whenever the AI is not)."""
-    return registry.get(facts["city_slug"]).render_template_letter(facts)
+    """The city's template around the driver's framed facts (used whenever the AI is not).
+
+    The template's {story} becomes the facts, the account and the enclosures; the vehicle,
+    plate included, is told there, so the opening sentence does not name the plate again.
+    """
+    return registry.get(facts["city_slug"]).render_template_letter(
+        {**facts, "story": framed_middle(facts), "plate": ""})

@@ -6,6 +6,8 @@ never as instructions, so a story cannot talk the model out of these rules.
 """
 from __future__ import annotations
 
+from app.drafting.letter_frame import enclosures
+
 SYSTEM_PROMPT = """\
 You help a driver turn their own account of a parking ticket into a formal appeal letter \
 to the city. Fight City Tickets prepares documents at the driver's direction; it is not a \
@@ -55,11 +57,20 @@ def details_block(facts: dict) -> str:
         facts["agency_address"] or "(not confirmed: leave a blank line for the driver to fill in)",
         f"Citation number: {facts['citation_number']}",
         f"Violation date: {facts['violation_date'] or 'not given'}",
-        f"Vehicle plate: {facts['plate'] or 'not given'}",
+        f"Vehicle plate: {facts['plate'] or 'not given'}"
+        + (f" ({facts['plate_state']})" if facts.get("plate_state") else ""),
         f"Driver's name: {facts['driver_name'] or 'not given'}",
         "Driver's return address:",
         facts["return_address"] or "not given",
     ]
+    # Only the facts the driver has: every line costs tokens from the daily budget.
+    optional = (("Vehicle make", facts.get("vehicle_make")),
+                ("Violation on the ticket", facts.get("violation")),
+                ("Location on the ticket", facts.get("location")),
+                ("Date of the later notice", facts.get("notice_date")),
+                ("Enclosed exhibits, numbered as printed (refer to them only by these numbers)",
+                 enclosures(facts.get("exhibits") or [])))
+    lines += [f"{label}: {value}" for label, value in optional if value]
     return "\n".join(lines)
 
 

@@ -1,9 +1,10 @@
 """Letter drafting endpoints: 202 + poll URL (§5 step 4, §6).
 
 `POST /appeals/<id>/draft` accepts a form post (CSRF token in the form) or JSON (CSRF token
-in the `X-CSRFToken` header) and answers 202 with `Location` pointing at
-`GET /appeals/<id>/draft`, which reports queued/running/done/failed. HTML clients get a
-page that refreshes itself (a meta refresh: the CSP forbids inline scripts).
+in the `X-CSRFToken` header). JSON clients get 202 with `Location` pointing at
+`GET /appeals/<id>/draft`, which reports queued/running/done/failed; a form post is
+redirected there (303), so reloading the page never asks for another letter. HTML clients
+get a page that refreshes itself (a meta refresh: the CSP forbids inline scripts).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import (Blueprint, abort, flash, jsonify, make_response, redirect, re
 from app.drafting import service
 from app.drafting.status_notes import system_status_notes
 from app.errors import error_response, wants_json
+from app.integrations.ai import letter_writer
 from app.models import Appeal, appeal_by_public_id
 from app.observability.requests import current_request_id
 from app.resilience.limits import (DEFAULT_MESSAGE, client_ip, count_rejection, hit_shared_limit,
@@ -70,13 +72,11 @@ def start(public_id: str):
         return error_response(exc.status, exc.message, headers=headers)
 
     poll_url = url_for("drafts.status", public_id=public_id)
+    if not wants_json():
+        # Post/redirect/get: the page the driver watches (and may reload) is the GET.
+        return redirect(poll_url, 303)
     view = service.describe(appeal, ai_request)
-    if wants_json():
-        response = jsonify(_as_json(public_id, view, request_id=ai_request.public_id))
-    else:
-        response = make_response(render_template("drafts/status.html", appeal=appeal, view=view,
-                                                  poll_url=poll_url,
-                                                  review_url=_review_url(public_id)))
+    response = jsonify(_as_json(public_id, view, request_id=ai_request.public_id))
     response.status_code = 202
     response.headers["Location"] = poll_url
     return response
@@ -96,7 +96,8 @@ def status(public_id: str):
     if wants_json():
         return jsonify(_as_json(public_id, view, request_id=ai_request.public_id))
     response = make_response(render_template("drafts/status.html", appeal=appeal, view=view,
-                                              poll_url=poll_url, review_url=_review_url(public_id)))
+                                              poll_url=poll_url, review_url=_review_url(public_id),
+                                              can_rewrite=letter_writer().enabled))
     response.headers["Cache-Control"] = "no-store"
     return response
 

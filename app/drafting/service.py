@@ -129,6 +129,10 @@ def _check(appeal: Appeal, kind: str, instructions: str | None) -> None:
         raise DraftInputError(f"Please keep your changes to {MAX_INSTRUCTIONS} characters or fewer.")
     if kind == "refine" and not appeal.letter_text:
         raise DraftInputError("There is no letter to refine yet. Please ask for a first draft.")
+    if kind == "refine" and not letter_writer().enabled:
+        # The template would only replace the driver's letter with itself again.
+        raise DraftNotAllowed("Rewriting needs our writing assistant, which isn't available. "
+                              "Your letter is kept; you can edit it yourself on the review page.")
     if not appeal.can_move_to(AppealStatus.LETTER_READY):
         raise DraftNotAllowed("This letter can no longer be changed: the appeal has already "
                               "been paid for or closed.")

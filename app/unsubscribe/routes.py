@@ -9,7 +9,7 @@ signed token, which a forged cross-site request cannot know, is the whole author
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, make_response, render_template, request
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
 
 from app.email import consent
 from app.email.unsubscribe_tokens import TokenExpired, TokenInvalid, read_token
@@ -123,7 +123,9 @@ def one_click(token: str):
                            "one_click" if body_is_one_click else "web_form", reason=reason,
                            wording_version=consent.UNSUBSCRIBE_WORDING_VERSION, **_client())
     db.session.commit()
-    return _page(render_template("unsubscribe/done.html", email=email, revoke=False))
+    if body_is_one_click:  # a mail provider (RFC 8058), not a person: no page to reload
+        return _page(render_template("unsubscribe/done.html", email=email, revoke=False))
+    return redirect(url_for("unsubscribe.done", token=token), 303)
 
 
 @bp.post("/unsubscribe/<token>/revoke")
@@ -138,7 +140,24 @@ def revoke(token: str):
                            reason=request.form.get("reason") or None,
                            wording_version=consent.UNSUBSCRIBE_WORDING_VERSION, **_client())
     db.session.commit()
-    return _page(render_template("unsubscribe/done.html", email=email, revoke=True))
+    return redirect(url_for("unsubscribe.revoked", token=token), 303)
+
+
+@bp.get("/unsubscribe/<token>/done")
+@bp.get("/unsubscribe/<token>/revoke/done", endpoint="revoked")
+@limited("unsubscribe")
+def done(token: str):
+    """The page after a form POST (post/redirect/get): it says what is recorded now, and
+    sends anyone whose address is still subscribed to the confirmation page instead."""
+    email, problem = _read(token)
+    if problem is not None:
+        return problem
+    revoke = request.endpoint == "unsubscribe.revoked"
+    state = consent.current(email)
+    if state is None or state.marketing or (revoke and state.erased_at is None):
+        return redirect(url_for("unsubscribe.revoke_page" if revoke else "unsubscribe.link",
+                                token=token), 303)
+    return _page(render_template("unsubscribe/done.html", email=email, revoke=revoke))
 
 
 def _read(token: str):

@@ -93,9 +93,14 @@ def write_letter(client, public_id: str, text: str = LETTER) -> None:
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
 
 
+ADDRESS = {"return_line1": "1 Market St", "return_line2": "", "return_city": "San Francisco",
+           "return_state": "CA", "return_zip": "94105"}
+
+
 def sign_typed(client, public_id: str, name: str = "Dana Driver") -> None:
     url = f"/appeals/{public_id}/sign"
-    response = client.post(url, data={"csrf_token": token_for(client, url), "signature_name": name})
+    response = client.post(url, data={"csrf_token": token_for(client, url), "signature_name": name,
+                                      **ADDRESS})
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
 
 

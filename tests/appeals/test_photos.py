@@ -16,13 +16,15 @@ from tests.appeals.uploads import upload_raw_parts
 MB = 1024 * 1024
 
 
-def test_page_is_a_camera_form_with_a_skip_link(web):
+def test_page_is_a_camera_form_whose_skip_button_is_in_the_form(web):
     public_id = start_appeal(web)
     html = web.get(f"/appeals/{public_id}/photos").get_data(as_text=True)
     assert re.search(r'<input type="file" id="photos" name="photos" accept="image/\*[^"]*" '
                      r'capture="environment" multiple', html)
     assert '<label for="photos"' in html and 'enctype="multipart/form-data"' in html
-    assert f'href="/appeals/{public_id}/story">Skip photos and continue' in html
+    form = re.search(r'<form method="post" enctype="multipart/form-data".*?</form>', html, re.S).group(0)
+    assert re.search(r'<button type="submit" class="primary" name="then" value="story"[^>]*>'
+                     r'Skip photos and continue</button>', form)
 
 
 @pytest.mark.both_databases

@@ -9,7 +9,8 @@ from PIL import Image
 
 from app.extensions import db
 from app.models import Appeal, AppealStatus
-from tests.appeals.conftest import (LETTER, image_bytes, load, start_appeal, tell_story, token_for,
+from tests.appeals.conftest import (ADDRESS, LETTER, image_bytes, load, start_appeal, tell_story,
+                                    token_for,
                                     write_letter)
 
 
@@ -37,7 +38,7 @@ def _signature_png(size=(300, 100), blank=False) -> bytes:
 
 def _sign(client, public_id, **fields):
     url = f"/appeals/{public_id}/sign"
-    return client.post(url, data={"csrf_token": token_for(client, url), **fields})
+    return client.post(url, data={"csrf_token": token_for(client, url), **ADDRESS, **fields})
 
 
 def test_without_a_letter_the_review_page_helps_write_it_from_the_story(web):

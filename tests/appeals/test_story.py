@@ -16,7 +16,7 @@ def _post(client, public_id, **fields):
 def test_story_page_has_labelled_fields_and_an_unticked_marketing_box(web):
     public_id = start_appeal(web)
     html = web.get(f"/appeals/{public_id}/story").get_data(as_text=True)
-    for field in ("story", "driver_name", "email", "return_address", "plate", "marketing"):
+    for field in ("story", "driver_name", "email", "plate", "marketing"):
         assert f'<label for="{field}">' in html, field
     box = re.search(r'<input[^>]*id="marketing"[^>]*>', html).group(0)
     assert 'type="checkbox"' in box and "checked" not in box

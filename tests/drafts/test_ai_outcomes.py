@@ -197,7 +197,7 @@ def test_refine_without_instructions_polishes_the_drivers_edited_letter(ai_app, 
     client = app.test_client()
     appeal_id = make_appeal(app, status="letter_ready", letter_text="my own letter, edited by me",
                             letter_source="driver", letter_version=1)
-    assert client.post(f"/appeals/{appeal_id}/draft", data={"instructions": ""}).status_code == 202
+    assert client.post(f"/appeals/{appeal_id}/draft", data={"instructions": ""}).status_code == 303
     body = poll(client, appeal_id)
     assert body["kind"] == "refine" and body["source"] == "ai"
     user = llm.bodies[-1]["messages"][1]["content"]

@@ -84,7 +84,8 @@ def test_the_page_form_records_a_reason(unsub_app):
     token = token_for(unsub_app, "Dana@Example.com")
     response = unsub_app.test_client().post(f"/unsubscribe/{token}", data={"reason": "Too many emails"},
                                             environ_base={"REMOTE_ADDR": "203.0.113.10"})
-    assert response.status_code == 200
+    assert response.status_code == 303  # post/redirect/get: a reload asks nothing again
+    assert response.headers["Location"] == f"/unsubscribe/{token}/done"
     [row] = audit(unsub_app)
     assert (row.email, row.source, row.reason, row.ip_address) == (
         "dana@example.com", "web_form", "Too many emails", "203.0.113.10")
@@ -134,6 +135,6 @@ def test_a_nul_in_the_reason_or_user_agent_still_unsubscribes(app_factory):
                        headers={"User-Agent": "Mail\x00Client"})
     revoke = client.post(f"/unsubscribe/{token}/revoke", data={"reason": "x\x00"})
     api = client.post("/api/unsubscribe", json={"token": token, "reason": "a\x00b"})
-    assert (page.status_code, revoke.status_code, api.status_code) == (200, 200, 200)
+    assert (page.status_code, revoke.status_code, api.status_code) == (303, 303, 200)
     assert [(r.reason, r.user_agent) for r in audit(app)][0] == ("toomany", "MailClient")
     assert [r.reason for r in audit(app)][1:] == ["x", "ab"]
