@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from flask import current_app
 
+from app.appeals.mailing_timeline import mailing_facts
 from app.appeals.service import citation_check, long_date
 from app.cities import registry
 from app.models import Appeal, AppealStatus
+from app.models.appeal import PAID_STATES
 from app.models.base import as_utc, utcnow
 from app.resilience.cache import TTLCache, get_cache
 
@@ -24,7 +26,11 @@ STATUS_WORDS = {
     AppealStatus.WRITING_NEEDED: "Your letter needs your words",
     AppealStatus.AWAITING_PAYMENT: "Waiting for payment",
     AppealStatus.PAID: "Paid: we're preparing your letter for the post",
+    AppealStatus.MAILING: "Paid: your letter is being printed for the post",
+    AppealStatus.PRINT_QUEUE: "Paid: our team is printing and posting your letter",
     AppealStatus.MAILED: "Mailed to the city",
+    AppealStatus.DELIVERED: "Delivered to the city",
+    AppealStatus.RETURNED: "Returned by the post office: we're on it",
     AppealStatus.PAYMENT_FAILED: "The payment didn't go through",
     AppealStatus.REFUNDED: "Refunded",
     AppealStatus.CANCELLED: "Cancelled",
@@ -58,8 +64,12 @@ def snapshot(appeal: Appeal) -> dict:
     check = citation_check(appeal)
     step = next_step(appeal)
     paid_at, mailed_at = as_utc(appeal.paid_at), as_utc(appeal.mailed_at)
-    open_case = appeal.status not in (AppealStatus.PAID, AppealStatus.MAILED, AppealStatus.REFUNDED,
+    # The deadline still matters until the letter is on its way: before payment, and while
+    # paid but not yet mailed (the driver sees it will go in time).
+    open_case = appeal.status not in (AppealStatus.MAILED, AppealStatus.DELIVERED,
+                                      AppealStatus.RETURNED, AppealStatus.REFUNDED,
                                       AppealStatus.CANCELLED)
+    paid = appeal.status in PAID_STATES
     return {
         "public_id": appeal.public_id,
         "status": appeal.status,
@@ -79,6 +89,11 @@ def snapshot(appeal: Appeal) -> dict:
         "mailed_on": long_date(mailed_at.date()) if mailed_at else None,
         "next_endpoint": step[0] if step else None,
         "next_label": step[1] if step else None,
+        "paid": paid,
+        # The driver's own copy (fulfilment.letter_copy) exists once the letter is signed.
+        "has_copy": bool((appeal.letter_text or "").strip()
+                         and (appeal.signature_key or (appeal.signature_name or "").strip())),
+        "mailing": mailing_facts(appeal) if paid else {"timeline": []},
         "taken_at": utcnow().strftime("%H:%M UTC"),
     }
 

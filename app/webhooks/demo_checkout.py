@@ -13,12 +13,13 @@ import time
 from app.extensions import db
 from app.integrations.payments.demo_gateway import DemoPaymentGateway, is_paid, payment_intent_for
 from app.models import Appeal, AppealStatus, appeal_by_public_id
+from app.models.appeal import PAID_STATES
 from app.webhooks.handlers import Outcome
 from app.webhooks.ingest import ingest
 
 # The demo's "Stripe side" keeps one payment per appeal (in the appeal row), so a second
 # one cannot be made once the appeal holds a payment.
-HOLDS_A_PAYMENT = (AppealStatus.PAID, AppealStatus.MAILED, AppealStatus.REFUNDED)
+HOLDS_A_PAYMENT = PAID_STATES | {AppealStatus.REFUNDED}
 
 
 class DemoCheckoutGone(Exception):

@@ -42,8 +42,11 @@ def demo_checkout(session_id: str):
             if appeal is None:
                 return _error(404, INVALID_LINK)
             form.token.data = token
+            # An appeal that holds a payment (this one or another) is shown paid, never a
+            # Pay button: pressing it could only be refused.
             return render_template("webhooks/demo_checkout.html", form=form, appeal=appeal,
-                                   details=details, amount=_price(details))
+                                   details=details, amount=_price(details),
+                                   paid=appeal.status in demo_service.HOLDS_A_PAYMENT)
         if not form.validate():
             return _error(400, "This form has expired. Please go back, reload the page and try again.")
         demo_service.pay(details, gateway)
