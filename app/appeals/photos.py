@@ -60,10 +60,10 @@ def find_photo(appeal: Appeal, photo_id: int) -> EvidencePhoto | None:
 
 def remove_photo(appeal: Appeal, photo: EvidencePhoto, storage) -> None:
     ensure_editable(appeal)
-    key = photo.storage_key
+    keys = [photo.storage_key, photo.print_copy_key]  # the letter's print copy goes too
     appeal.photos.remove(photo)
     db.session.commit()
-    forget_files(storage, [key])
+    forget_files(storage, keys)
 
 
 def open_photo(photo: EvidencePhoto, storage) -> BinaryIO:

@@ -50,7 +50,7 @@ def retention() -> str:
 
 def _delete_files(appeal: Appeal, storage) -> bool:
     """Delete the appeal's stored files; False (and nothing changed) if that is not possible."""
-    keys = [photo.storage_key for photo in appeal.photos]
+    keys = [key for photo in appeal.photos for key in (photo.storage_key, photo.print_copy_key)]
     if appeal.signature_key:
         keys.append(appeal.signature_key)
     if keys and storage is None:

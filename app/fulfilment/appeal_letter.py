@@ -17,6 +17,7 @@ from app.fulfilment.letter_body import split_letter
 from app.fulfilment.letter_document import Exhibit, LetterDocument, LetterNotPrintable
 from app.fulfilment.letter_images import PIL_FORMATS
 from app.fulfilment.letter_pdf import build_letter_pdf
+from app.fulfilment.letter_print_copies import PRINT_COPY_TYPE, print_copy, stored_bytes
 from app.integrations.storage import Storage, file_storage
 from app.models import Appeal, EvidencePhoto
 
@@ -44,8 +45,7 @@ def letter_document_for(appeal: Appeal, mailing_date: date,
     city = registry.get(appeal.city_slug)
     agency, office = office_block(city, appeal.citation_number)
     body, closing = split_letter(appeal.letter_text or "")
-    signature = (_read(storage, appeal.signature_key, "The signature")
-                 if appeal.signature_key else None)
+    signature = _signature(storage, appeal.signature_key)
     return LetterDocument(
         citation_number=appeal.citation_number, agency_name=agency,
         office_address_lines=office, driver_name=appeal.driver_name or "",
@@ -88,14 +88,19 @@ def exhibit_photos(appeal: Appeal) -> list[EvidencePhoto]:
 
 
 def _exhibit(storage: Storage, photo: EvidencePhoto, number: int) -> Exhibit:
+    """The exhibit as its print copy (letter_print_copies): the same picture the original
+    would print as, already greyscale and sized, so the letter only passes it through."""
     caption = TICKET_CAPTION if photo.kind == TICKET_KIND else EVIDENCE_CAPTION
-    return Exhibit(caption, _read(storage, photo.storage_key, f"Exhibit {number}"),
-                   photo.content_type)
+    data = print_copy(storage, photo, f"Exhibit {number}")
+    if data is None:
+        raise LetterNotPrintable(f"Exhibit {number} is no longer stored.")
+    return Exhibit(caption, data, PRINT_COPY_TYPE)
 
 
-def _read(storage: Storage, key: str, label: str) -> bytes:
-    try:
-        with storage.open(key) as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise LetterNotPrintable(f"{label} is no longer stored.") from None
+def _signature(storage: Storage, key: str | None) -> bytes | None:
+    if not key:
+        return None
+    data = stored_bytes(storage, key)
+    if data is None:
+        raise LetterNotPrintable("The signature is no longer stored.")
+    return data

@@ -6,6 +6,8 @@ exhibits a few megabytes; the signature stays lossless (PNG), cropped to its ink
 Decoding is bounded before any pixel is read: the parser is the one for the declared type
 only, the declared size is checked against fixed limits, a progressive JPEG may have only
 so many scans, and a JPEG is decoded straight at the reduced size it will be printed at.
+A print copy made here before (a baseline greyscale JPEG at EXHIBIT_DPI that fits the box,
+see letter_print_copies) is passed through as it is: only its header is read.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ SIGNATURE_DPI = 300
 JPEG_QUALITY = 80
 MAX_PIXELS = 60_000_000
 MAX_SIDE = 30_000
+ORIENTATION_TAG = 0x0112
 MAX_JPEG_SCANS = 32  # every scan re-reads the whole image; cameras write 1, libjpeg 10
 PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 DECODE_ERRORS = (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError,
@@ -37,12 +40,39 @@ class PrintImage:
 def exhibit_image(data: bytes, content_type: str, box_w_in: float, box_h_in: float,
                   label: str) -> PrintImage:
     """A greyscale JPEG of the photo no larger than the box at EXHIBIT_DPI."""
-    box = (round(box_w_in * EXHIBIT_DPI), round(box_h_in * EXHIBIT_DPI))
+    box = _exhibit_box(box_w_in, box_h_in)
+    ready = print_ready(data, content_type, box_w_in, box_h_in)
+    if ready is not None:
+        return ready
     image = _decode(data, content_type, box, label)
     image.thumbnail(box, Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=JPEG_QUALITY)
+    # the density marks it as made for print here: the next letter passes it through
+    image.save(out, format="JPEG", quality=JPEG_QUALITY, dpi=(EXHIBIT_DPI, EXHIBIT_DPI))
     return PrintImage(out.getvalue(), image.width, image.height)
+
+
+def print_ready(data: bytes, content_type: str, box_w_in: float,
+                box_h_in: float) -> PrintImage | None:
+    """`data` itself when it is already what exhibit_image makes, from its header alone."""
+    box = _exhibit_box(box_w_in, box_h_in)
+    if PIL_FORMATS.get((content_type or "").split(";")[0].strip().lower()) != "JPEG" or (
+            data.count(b"\xff\xda") != 1):  # one scan: baseline, nothing to re-read
+        return None
+    try:
+        with Image.open(io.BytesIO(data), formats=["JPEG"]) as header:
+            dpi = tuple(round(float(v)) for v in header.info.get("dpi", (0, 0)))
+            if (header.mode != "L" or header.info.get("progressive") or dpi != (EXHIBIT_DPI,) * 2
+                    or header.width > box[0] or header.height > box[1]
+                    or header.getexif().get(ORIENTATION_TAG, 1) != 1):
+                return None
+            return PrintImage(data, header.width, header.height)
+    except DECODE_ERRORS:
+        return None  # the full decoder says what is wrong with it
+
+
+def _exhibit_box(box_w_in: float, box_h_in: float) -> tuple[int, int]:
+    return round(box_w_in * EXHIBIT_DPI), round(box_h_in * EXHIBIT_DPI)
 
 
 def signature_image(data: bytes, max_w_in: float, max_h_in: float) -> PrintImage | None:

@@ -145,6 +145,11 @@ class EvidencePhoto(TimestampMixin, db.Model):
 
     appeal: Mapped[Appeal] = relationship(back_populates="photos")
 
+    @property
+    def print_copy_key(self) -> str:
+        """The letter's greyscale print copy of this photo, beside it; deleted with it."""
+        return f"{self.storage_key.rsplit('.', 1)[0]}-print.jpg"
+
 
 class AiRequestStatus(StrEnum):
     QUEUED = "queued"

@@ -199,3 +199,30 @@ def test_a_letter_missing_its_essentials_is_refused_before_any_work():
 def _inked(page: Image.Image, box: tuple[int, int, int, int]) -> bool:
     """Whether anything darker than paper was printed inside `box` (pixels)."""
     return page.crop(box).point(lambda v: 255 if v < 200 else 0).getbbox() is not None
+
+
+def _grey_jpeg(size: tuple[int, int], **options) -> bytes:
+    out = io.BytesIO()
+    Image.open(io.BytesIO(phone_photo(*size))).convert("L").save(out, format="JPEG", **options)
+    return out.getvalue()
+
+
+def _embedded(data: bytes) -> tuple[bytes, tuple[int, int]]:
+    """The JPEG stream the exhibit page carries (as stored in the PDF), and its size."""
+    reader = PdfReader(io.BytesIO(build_letter_pdf(sample_letter(
+        exhibits=(Exhibit("Photo", data, "image/jpeg"),)))))
+    (xobject,) = (ref.get_object() for ref in reader.pages[-1]["/Resources"]["/XObject"].values())
+    assert xobject["/Filter"] in ("/DCTDecode", ["/DCTDecode"])
+    return xobject._data, (xobject["/Width"], xobject["/Height"])
+
+
+def test_only_a_print_ready_copy_passes_through_every_other_jpeg_is_decoded_within_bounds():
+    ready = _grey_jpeg((900, 675), dpi=(EXHIBIT_DPI, EXHIBIT_DPI))
+    assert _embedded(ready) == (ready, (900, 675))  # the bytes themselves, not re-encoded
+    for data in (_grey_jpeg((2400, 1800), dpi=(EXHIBIT_DPI, EXHIBIT_DPI)),  # larger than the box
+                 _grey_jpeg((900, 675), dpi=(EXHIBIT_DPI, EXHIBIT_DPI), progressive=True),
+                 _grey_jpeg((900, 675), dpi=(72, 72)),  # not one of ours
+                 encoded(Image.open(io.BytesIO(phone_photo(900, 675))), "JPEG")):  # colour
+        embedded, (width, height) = _embedded(data)
+        assert embedded != data and Image.open(io.BytesIO(embedded)).mode == "L"
+        assert width <= 6.5 * EXHIBIT_DPI and height <= 9.2 * EXHIBIT_DPI
