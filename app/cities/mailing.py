@@ -59,7 +59,7 @@ def mail_options(city: City, *, ticket_date: date | None, notice_date: date | No
                  now: datetime, safety_days: int = DEFAULT_SAFETY_DAYS) -> MailOptions:
     """What can be mailed for a ticket of `ticket_date`, handed to the printer at `now` (aware)."""
     last_day = city.last_day(ticket_date, notice_date) if ticket_date is not None else None
-    reason = _structural_reason(city)
+    reason = structural_reason(city)
     if reason is None and ticket_date is None and city.deadline_days is not None:
         reason = NoMail.NO_TICKET_DATE
     if reason is not None:
@@ -72,7 +72,8 @@ def mail_options(city: City, *, ticket_date: date | None, notice_date: date | No
     return MailOptions(last_day=last_day, rule=city.deadline_rule, plans=plans, reason=reason)
 
 
-def _structural_reason(city: City) -> NoMail | None:
+def structural_reason(city: City) -> NoMail | None:
+    """Why this city is never mailed, whatever the dates (None: it can be)."""
     if city.needs_original_ticket:
         return NoMail.ORIGINAL_TICKET
     if city.hearing_request_first:
