@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from app.appeals import retention
+from app.appeals import reminders, retention
 from app.drafting import jobs as drafting_jobs
 from app.email import jobs as email_jobs
 from app.fulfilment import mailing
@@ -28,6 +28,7 @@ JOBS: tuple[Job, ...] = (
     Job("followups", email_jobs.followups, 3600, 600),
     Job("cache_purge", maintenance.cache_purge, 600, 60),
     Job("retention", retention.retention, 86400, 3600),
+    Job("remind_abandoned", reminders.remind_abandoned, 3600, 600),
     Job("mail_letters", mailing.mail_letters, 60, 600),
 )
 
