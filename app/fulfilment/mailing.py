@@ -26,6 +26,7 @@ from app.integrations.mail.base import (LetterMailer, MailConfigError, MailRecei
 from app.models import Appeal, Letter, LetterStatus
 from app.models.base import utcnow
 from app.observability.alerts import raise_alert
+from app.resilience.breakers import breaker_registry, open_remaining_s
 
 log = logging.getLogger(__name__)
 RUN_BUDGET_S = 240.0  # no new letter is claimed after this; the job's lease is 600 s
@@ -57,9 +58,11 @@ def mail_one(letter_id: int, mailer: LetterMailer, safety_days: int) -> str:
     """Mail one claimed letter and commit its outcome; returns the outcome's name."""
     letter = db.session.get(Letter, letter_id)
     appeal = db.session.get(Appeal, letter.appeal_id)
+    # While the breaker refuses calls, printing the PDF would be wasted work.
+    circuit_open = mailer.name != "manual" and open_remaining_s(breaker_registry()["mail"]) > 0
     try:
         prepared = prepare(letter, appeal, utcnow(), safety_days,
-                           with_pdf=mailer.name != "manual")
+                           with_pdf=mailer.name != "manual" and not circuit_open)
     except Exception as exc:  # e.g. the file store is down: try again later
         db.session.rollback()
         log.exception("letter not prepared", extra={"letter": letter_id})
@@ -67,6 +70,9 @@ def mail_one(letter_id: int, mailer: LetterMailer, safety_days: int) -> str:
                        "retry")
     attempts = letter.attempts
     db.session.commit()  # no transaction (nor connection) is held during the provider call
+    if circuit_open and prepared.reason is None:
+        return _failed(letter_id, prepared, "the mail circuit breaker is open", attempts,
+                       "breaker_open", attempted=False)
     if prepared.request is None:
         reason = prepared.reason or "manual mailing"
         return _print_queue(letter_id, reason, alert=prepared.reason is not None)

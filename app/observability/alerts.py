@@ -27,6 +27,7 @@ from app.observability import metrics
 log = logging.getLogger(__name__)
 
 DEDUP_WINDOW_S = 3600
+UNREACHABLE = object()
 _claims: dict[str, float] = {}  # outside any app
 _local_lock = threading.Lock()
 RECENT: deque = deque(maxlen=50)  # recent alerts of this process, for the dashboard
@@ -45,9 +46,10 @@ def _claim(key: str) -> bool:
     """True if this caller is the one to notify for `key` in the current window."""
     store = current_app.extensions.get("shared_store") if has_app_context() else None
     if store is not None and store.configured:
+        # SET NX answers None when the key is already claimed: "unreachable" needs its own mark.
         claimed = store.run(lambda r: r.set(f"fct:alert:{key}", "1", nx=True, ex=DEDUP_WINDOW_S),
-                            fallback=None)
-        if claimed is not None:
+                            fallback=UNREACHABLE)
+        if claimed is not UNREACHABLE:
             return bool(claimed)
     # Per app, not per module: each app (and each test's app) de-duplicates on its own.
     claims = current_app.extensions.setdefault("alert_claims", {}) if has_app_context() else _claims

@@ -169,7 +169,10 @@ def test_the_breaker_opens_after_three_failures_and_nothing_is_lost(app, runner,
 
 
 def test_near_the_deadline_a_failing_provider_sends_letters_to_the_print_queue_with_one_alert(
-        app, runner, lob):
+        app_factory, lob, redis_url):
+    # Shared state in Redis, as in production: the alert is claimed there, once
+    app = app_factory(**lob_env(lob), REDIS_URL=redis_url)
+    runner = app.test_cli_runner()
     urgent = [paid_appeal(app, urgent=True) for _ in range(3)]
     relaxed = [paid_appeal(app) for _ in range(2)]
     lob.stop()
