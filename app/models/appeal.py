@@ -54,7 +54,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     AppealStatus.PRINT_QUEUE: frozenset({AppealStatus.MAILED, AppealStatus.REFUNDED}),
     AppealStatus.MAILED: frozenset({
         AppealStatus.DELIVERED, AppealStatus.RETURNED, AppealStatus.REFUNDED}),
-    AppealStatus.DELIVERED: frozenset(),
+    # USPS can scan a letter delivered and then return it (refused, misdelivered): the
+    # return is the later fact, so it wins.
+    AppealStatus.DELIVERED: frozenset({AppealStatus.RETURNED}),
     AppealStatus.RETURNED: frozenset({AppealStatus.REFUNDED}),
     AppealStatus.REFUNDED: frozenset(),
     AppealStatus.CANCELLED: frozenset(),

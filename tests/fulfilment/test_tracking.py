@@ -84,7 +84,8 @@ def test_returned_to_sender_is_final_alerts_operators_and_tells_the_driver(lob_a
 def test_a_return_after_delivery_still_wins_on_the_letter(lob_app, client):
     letter = mailed_letter(lob_app)
     _deliver(client, letter, [(0, "letter.delivered"), (9, "letter.returned_to_sender")])
-    assert letter_state(lob_app, letter["letter_id"])["tracking"] == "returned_to_sender"
+    state = letter_state(lob_app, letter["letter_id"])
+    assert state["tracking"] == "returned_to_sender" and state["appeal"] == "returned"
 
 
 @pytest.mark.postgres
