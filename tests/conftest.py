@@ -147,6 +147,7 @@ def app_factory(tmp_path, database_url):
     from app.extensions import db
 
     for app in built:
+        app.extensions["ticket_reader"].close()  # stops OCR workers if a test started them
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

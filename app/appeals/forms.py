@@ -5,6 +5,7 @@ does not validate.
 """
 from __future__ import annotations
 
+import us
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, HiddenField, RadioField, SelectField,
                      StringField, TextAreaField)
@@ -34,12 +35,38 @@ class CountedLength(Length):
                                   f"{self.max:,} or fewer.")
 
 
+# The state on a plate: the fifty states, DC and the territories (postal codes).
+PLATE_STATES = tuple((s.abbr, f"{s.abbr} — {s.name}") for s in
+                     sorted(us.states.STATES_AND_TERRITORIES, key=lambda s: s.abbr))
+
+
+def _capitals(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
 class StartForm(FlaskForm):
+    """The ticket's facts the city needs (§5.1); the photo path arrives here prefilled."""
+
     city = SelectField("City that issued the ticket", validators=[DataRequired("Please choose a city.")])
     citation_number = StringField("Citation number", filters=[_strip], validators=[
         DataRequired("Please enter the citation number from your ticket."), Length(max=40)])
     violation_date = DateField("Date on the ticket", validators=[
         InputRequired("Please enter the date on your ticket.")])
+    plate = StringField("License plate", filters=[_capitals], validators=[
+        DataRequired("Please enter the license plate shown on the ticket."), Length(max=10),
+        Regexp(r"^[A-Z0-9][A-Z0-9 -]*$", message="Use only letters, numbers, spaces and dashes.")])
+    plate_state = SelectField("State on the plate", choices=[("", "Choose a state…"), *PLATE_STATES],
+                              validators=[DataRequired("Please choose the state on the license plate.")])
+    vehicle_make = StringField("Vehicle make (optional)", filters=[_strip], validators=[
+        Optional(), Length(max=40)])
+    violation = StringField("Violation code or description", filters=[_strip], validators=[
+        DataRequired("Please enter the violation code or description printed on the ticket."),
+        Length(max=200)])
+    location = StringField("Where the ticket was given", filters=[_strip], validators=[
+        DataRequired("Please enter the street or place printed on the ticket."), Length(max=200)])
+    notice_date = DateField("Date on the later notice (optional)", validators=[Optional()])
+    # The key of a ticket photo read on the previous page, attached as exhibit 1.
+    ticket_photo = HiddenField(validators=[Optional(), Length(max=64)])
 
     def __init__(self, cities, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select
 
+from app.appeals.ticket_reading import forget_expired_photos
 from app.extensions import db
 from app.models import Appeal, AppealStatus, EvidencePhoto
 from app.models.base import utcnow
@@ -45,7 +46,9 @@ def retention() -> str:
             db.session.commit()
             deleted += 1
     db.session.commit()
-    return f"{cleared} closed appeals cleared of photos and signatures, {deleted} abandoned appeals deleted"
+    expired = forget_expired_photos()  # ticket photos read but never used for an appeal
+    return (f"{cleared} closed appeals cleared of photos and signatures, {deleted} abandoned appeals "
+            f"deleted, {expired} unused ticket photos deleted")
 
 
 def _delete_files(appeal: Appeal, storage) -> bool:

@@ -9,38 +9,55 @@ import hashlib
 
 from flask import abort, flash, g, redirect, request, url_for
 
-from app.appeals import checkout_routes, letter_routes, photo_routes  # noqa: F401  (attach views)
+from app.appeals import checkout_routes, letter_routes, photo_routes, ticket_routes  # noqa: F401  (attach views)
 from app.appeals import status as appeal_status
 from app.appeals.blueprint import NOT_FOUND, bp, render_page
 from app.appeals.driver_notifications import send_appeal_link
 from app.appeals.forms import FindForm, StartForm
 from app.appeals.service import FieldProblem, start_appeal
+from app.appeals.start_page import chosen_city, home_page, review_page
+from app.appeals.ticket_reading import attach_held_photo
 from app.cities import registry
 from app.cities.citations import normalise
 from app.database import DATABASE_DOWN
 from app.errors import ServiceUnavailable
 from app.extensions import db
+from app.integrations.storage import file_storage
 from app.models import appeal_by_public_id
 from app.resilience.limits import limited
 
 __all__ = ["bp"]
+
+# The start form's facts beyond the citation number and its date.
+FACTS = ("plate", "plate_state", "vehicle_make", "violation", "location", "notice_date")
+
+
 @bp.get("/")
 def home():
-    return render_page("appeals/home.html", form=StartForm(registry.all()))
+    form = StartForm(registry.all())
+    city = chosen_city(request.args.get("city"))  # a link or the city chooser's GET
+    if city is not None:
+        form.city.data = city.slug
+    return home_page(form)
 
 
 @bp.post("/appeals")
 @limited("appeal_writes")
 def start():
     form = StartForm(registry.all())
+    # A form that came from a photo is shown again as the review page, photo still held.
+    again = review_page if form.ticket_photo.data else home_page
     if not form.validate():
-        return render_page("appeals/home.html", 422, form=form)
+        return again(form, 422)
     g.city_slug = form.city.data
     try:
-        appeal, check = start_appeal(form.city.data, form.citation_number.data, form.violation_date.data)
+        appeal, check = start_appeal(form.city.data, form.citation_number.data, form.violation_date.data,
+                                     {name: getattr(form, name).data for name in FACTS})
     except FieldProblem as problem:
         getattr(form, problem.field).errors.append(problem.message)
-        return render_page("appeals/home.html", 422, form=form)
+        return again(form, 422)
+    if form.ticket_photo.data and not attach_held_photo(appeal, form.ticket_photo.data, file_storage()):
+        flash("We couldn't attach the photo of your ticket. Please add it again below.", "warning")
     if check.urgent:
         days = "today" if check.days_left == 0 else (
             "in 1 day" if check.days_left == 1 else f"in {check.days_left} days")

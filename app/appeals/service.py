@@ -57,26 +57,48 @@ def citation_check(appeal: Appeal):
                                    appeal.violation_date, today=city_today(city))
 
 
-def start_appeal(city_slug: str, citation_number: str, violation_date: date) -> tuple[Appeal, object]:
-    """Check the citation and create the appeal; FieldProblem when the driver must fix something."""
+def start_appeal(city_slug: str, citation_number: str, violation_date: date,
+                 facts: dict | None = None) -> tuple[Appeal, object]:
+    """Check the citation and create the appeal; FieldProblem when the driver must fix something.
+
+    `facts`: the ticket's other facts from the start form (plate, plate_state, vehicle_make,
+    violation, location, notice_date). A notice date counts only where the city has a
+    window counted from a notice; the deadline is then whichever window ends last.
+    """
+    facts = facts or {}
     city = registry.get(city_slug)
     today = city_today(city)
     if violation_date > today:
         raise FieldProblem("violation_date", "The date on the ticket can't be in the future.")
-    check = registry.check_citation(city_slug, citation_number, violation_date, today=today)
+    notice_date = facts.get("notice_date") if city.notice_deadline_days is not None else None
+    if notice_date is not None and notice_date > today:
+        raise FieldProblem("notice_date", "The date on the notice can't be in the future.")
+    if notice_date is not None and notice_date < violation_date:
+        raise FieldProblem("notice_date", "The notice is dated before the ticket. Please check "
+                                          "both dates.")
+    check = registry.check_citation(city_slug, citation_number, violation_date, today=today,
+                                    notice_date=notice_date)
     if not check.ok:
         if check.expired:
             message = check.error or "The appeal deadline has passed."
             if check.deadline and check.deadline.isoformat() not in message and \
                     long_date(check.deadline) not in message:
                 message += f" The deadline was {long_date(check.deadline)}."
-            raise FieldProblem("violation_date", message)
+            raise FieldProblem("notice_date" if notice_date else "violation_date", message)
         raise FieldProblem("citation_number", check.error or "That citation number doesn't look right.")
     appeal = Appeal(city_slug=city.slug, citation_number=check.normalized, violation_date=violation_date,
-                    status=AppealStatus.STARTED)
+                    status=AppealStatus.STARTED, notice_date=notice_date,
+                    plate=_plate(facts.get("plate")), plate_state=facts.get("plate_state") or None,
+                    vehicle_make=facts.get("vehicle_make") or None,
+                    violation=facts.get("violation") or None, location=facts.get("location") or None)
     db.session.add(appeal)
     db.session.commit()
     return appeal, check
+
+
+def _plate(value: str | None) -> str | None:
+    """As printed, in capitals, without spaces or dashes (plates are compared this way)."""
+    return "".join(ch for ch in (value or "").upper() if ch.isalnum()) or None
 
 
 def save_story(appeal: Appeal, data: dict, *, ip: str | None, user_agent: str | None) -> None:
@@ -84,7 +106,8 @@ def save_story(appeal: Appeal, data: dict, *, ip: str | None, user_agent: str | 
     appeal.story = data["story"]
     appeal.driver_name = data["driver_name"]
     appeal.email = data["email"].lower()
-    appeal.plate = (data.get("plate") or "").upper() or None
+    if data.get("plate"):  # given at the start; an empty field here does not erase it
+        appeal.plate = _plate(data["plate"])
     if data.get("marketing"):
         # Only a ticked box is recorded; an unticked one never withdraws an earlier consent.
         record_consent(appeal.email, ConsentAction.GIVEN, "web_form", ip=ip,

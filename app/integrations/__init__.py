@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask import Flask
 
 from app.config import Settings
-from app.integrations import ai, email, mail, payments, storage
+from app.integrations import ai, email, mail, ocr, payments, storage
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    for integration in (storage, email, payments, ai, mail):
+    for integration in (storage, email, payments, ai, ocr, mail):
         integration.init_app(app, settings)

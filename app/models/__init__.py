@@ -6,10 +6,11 @@ from app.models.letter import Letter, LetterEvent, LetterStatus, TrackingStatus
 from app.models.email import EmailCategory, EmailOutbox, FollowupEvent, OutboxStatus
 from app.models.ops import AdminUser, JobRun, OperatorAlert
 from app.models.payments import FailedWebhook, FailedWebhookStatus, StripeEvent
+from app.models.ticket_photo import PendingTicketPhoto
 
 __all__ = [
     "PUBLIC_ID", "appeal_by_public_id", "Appeal", "AiRequest", "AiRequestStatus", "AppealStatus", "EvidencePhoto", "IllegalTransition",
     "Consent", "ConsentAction", "ConsentAuditLog", "EmailCategory", "EmailOutbox", "FollowupEvent",
     "OutboxStatus", "AdminUser", "JobRun", "OperatorAlert", "FailedWebhook", "FailedWebhookStatus",
-    "StripeEvent", "Letter", "LetterEvent", "LetterStatus", "TrackingStatus",
+    "StripeEvent", "Letter", "LetterEvent", "LetterStatus", "TrackingStatus", "PendingTicketPhoto",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import date, datetime, timedelta
+from random import Random
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,12 +13,17 @@ from PIL import Image
 from app.config import DEFAULT_LIMITS
 from app.extensions import db
 from app.models import Appeal
+from bench.ticket_cities import STYLES
+from bench.ticket_content import random_ticket
+from bench.ticket_photo import Shot, photograph
+from bench.ticket_render import render
 
 SF_CITATION = "912345678"
 NO_LIMITS = {f"RATELIMIT_{name.upper()}": "100000/minute" for name in DEFAULT_LIMITS}
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 200
 PE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 44 + \
     b"\x80\x00\x00\x00" + b"\x00" * 64 + b"PE\x00\x00" + b"\x00" * 200
+LEVEL_SHOT = Shot(angle=0.0, keystone=0.0, blur=0.3, quality=85, shadow=False, exif_orientation=1)
 GPS = {1: "N", 2: (37.0, 46.0, 30.0), 3: "W", 4: (122.0, 25.0, 10.0)}
 
 
@@ -49,6 +55,21 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), gps: bool = True, orientation:
     return out.getvalue()
 
 
+def ticket_photo(style: str = "sf", seed: int = 2, gps: bool = True):
+    """(truth, JPEG bytes): a generated ticket (bench/ticket_*.py) photographed level, with
+    the phone's GPS position in its EXIF when `gps`. sf/2 and la/1 read back in full."""
+    rng = Random(f"start-{seed}")
+    truth, text = random_ticket(rng, next(s for s in STYLES if s.slug == style))
+    photo = photograph(render(text, rng, "inline"), LEVEL_SHOT, Random(f"shot-{seed}"))
+    if not gps:
+        return truth, photo
+    image, exif = Image.open(io.BytesIO(photo)), Image.Exif()
+    exif[0x8825] = GPS
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90, exif=exif.tobytes())
+    return truth, out.getvalue()
+
+
 def pdf_bytes() -> bytes:
     return (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
             b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
@@ -61,11 +82,22 @@ def big_jpeg(total: int, size=(64, 48)) -> bytes:
     return data + b"\x00" * (total - len(data))
 
 
-def start_appeal(client, *, city="sf", number=SF_CITATION, days_ago=5) -> str:
+# The ticket's facts the start form requires beyond the citation number and its date.
+TICKET_FACTS = {"plate": "7ABC123", "plate_state": "CA", "vehicle_make": "Toyota",
+                "violation": "TRC7.2.22 Street cleaning", "location": "100 Market St"}
+
+
+def start_form(city="sf", number=SF_CITATION, days_ago=5, **overrides) -> dict:
+    """The start form as a driver fills it in (without the CSRF token)."""
+    return {"city": city, "citation_number": number,
+            "violation_date": (sf_today() - timedelta(days=days_ago)).isoformat(),
+            **TICKET_FACTS, **overrides}
+
+
+def start_appeal(client, *, city="sf", number=SF_CITATION, days_ago=5, **overrides) -> str:
     token = token_for(client, "/")
-    response = client.post("/appeals", data={
-        "csrf_token": token, "city": city, "citation_number": number,
-        "violation_date": (sf_today() - timedelta(days=days_ago)).isoformat()})
+    response = client.post("/appeals", data={"csrf_token": token, **start_form(
+        city, number, days_ago, **overrides)})
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     match = re.search(r"/appeals/([A-Za-z0-9_-]+)/photos$", response.headers["Location"])
     assert match, response.headers["Location"]

@@ -4,12 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from tests.appeals.conftest import SF_CITATION, csrf_token, sf_today, start_appeal, token_for
+from tests.appeals.conftest import SF_CITATION, csrf_token, sf_today, start_appeal, start_form, token_for
 
 
 def _post(client, **fields):
-    data = {"csrf_token": token_for(client, "/"), "city": "sf", "citation_number": SF_CITATION,
-            "violation_date": (sf_today() - timedelta(days=3)).isoformat()}
+    data = {"csrf_token": token_for(client, "/"), **start_form(days_ago=3)}
     data.update(fields)
     return client.post("/appeals", data=data)
 

@@ -7,16 +7,19 @@ import pytest
 
 from app.cities import registry
 
+# The facts the start form requires besides the number and the date (plate, state, ...).
+FACTS = {"plate": "7ABC123", "plate_state": "CA", "violation": "Street cleaning",
+         "location": "100 Main St"}
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
-def start(client, city, number, violation_date):
+def start(client, city, number, violation_date, **extra):
     page = client.get("/")
     assert page.status_code == 200
     match = CSRF.search(page.get_data(as_text=True))
     token = (match.group(1) or match.group(2)) if match else ""
     return client.post("/appeals", data={"csrf_token": token, "city": city, "citation_number": number,
-                                         "violation_date": violation_date.isoformat()})
+                                         "violation_date": violation_date.isoformat(), **FACTS, **extra})
 
 
 def test_new_york_number_under_san_francisco_is_pointed_out_on_the_page(app):
