@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from app.appeals.service import citation_check
 from app.cities import registry
 from app.extensions import db
+from app.fulfilment.appeal_letter import has_signed_letter
 from app.fulfilment.ledger import record_mailed
 from app.integrations.mail.base import idempotency_key
 from app.models import Appeal, AppealStatus, Letter, LetterStatus, appeal_by_public_id
@@ -44,6 +45,7 @@ class Waiting:
     reason: str | None
     paid_on: date | None
     today: date  # where the city is: the form's default day and its latest
+    printable: bool  # signed, so its PDF can be made
 
 
 def waiting() -> list[Waiting]:
@@ -70,7 +72,7 @@ def _entry(appeal: Appeal, deliver_by: date | None, mail_class: str | None,
                    mail_class=mail_class or "standard", due=due,
                    days_left=(due - city.today()).days if due else None, reason=reason,
                    paid_on=_local_day(appeal.paid_at, city.timezone) if appeal.paid_at else None,
-                   today=city.today())
+                   today=city.today(), printable=has_signed_letter(appeal))
 
 
 def tracking_number(text: str | None) -> str | None:

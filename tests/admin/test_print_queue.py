@@ -28,13 +28,13 @@ def app(app_factory):
 
 
 def _paid(app, *, email="dana@example.com", violation=TODAY - timedelta(days=3), status="paid",
-          letter_status=None, deliver_by=None, paid_days_ago=1) -> str:
+          letter_status=None, deliver_by=None, paid_days_ago=1, signed=False) -> str:
     with app.app_context():
         appeal = Appeal(city_slug="sf", citation_number="9" + secrets.choice("12345678") * 8,
                         violation_date=violation, status=status, driver_name="Dana Driver",
                         email=email, letter_text="To the SFMTA: I was parked legally.",
                         letter_version=1, mail_class="standard", price_cents=989, currency="usd",
-                        paid_at=datetime.now(timezone.utc) - timedelta(days=paid_days_ago))
+                        signature_name="Dana Driver" if signed else None, paid_at=datetime.now(timezone.utc) - timedelta(days=paid_days_ago))
         db.session.add(appeal)
         db.session.flush()
         if letter_status:
@@ -66,7 +66,7 @@ def _record(admin_client, public_id, **fields):
 def test_the_queue_lists_what_waits_most_urgent_first(app, admin_client):
     later = _paid(app)  # no letter row yet: the appeal's deadline (21 days after the ticket)
     urgent = _paid(app, status="print_queue", letter_status="print_queue",
-                   deliver_by=TODAY + timedelta(days=2))
+                   deliver_by=TODAY + timedelta(days=2), signed=True)
     gone = _paid(app, status="mailed", letter_status="mailed")
     refunded = _paid(app, status="refunded")
     page = admin_client.get("/admin/print-queue/").get_data(as_text=True)
@@ -75,6 +75,7 @@ def test_the_queue_lists_what_waits_most_urgent_first(app, admin_client):
     assert gone not in page and refunded not in page
     assert "2 days left" in page and "Lob kept failing near the deadline." in page
     assert f"/admin/appeals/{urgent}/letter.pdf" in page
+    assert f"/admin/appeals/{later}/letter.pdf" not in page and "Not signed: no PDF" in page
     assert 'aria-current="page">Print queue' in page
 
 
