@@ -23,14 +23,23 @@ def dead_port_url() -> str:
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-def walk_to_checkout(page, base: str, shot, *, ai_hangs: bool = False) -> None:
+def start_step(page, base: str, shot, *, city: str = "sf", number: str = "912 345 678",
+               ticket_date=None) -> None:
+    """The start page, for a ticket of `city` dated `ticket_date` (default: four days ago)."""
     page.goto(base + "/")
     shot(page, "start")
-    page.select_option("#city", "sf")
-    page.fill("#citation_number", "912 345 678")
-    page.fill("#violation_date", (sf_today() - timedelta(days=4)).isoformat())
+    page.select_option("#city", city)
+    page.fill("#citation_number", number)
+    page.fill("#violation_date", (ticket_date or sf_today() - timedelta(days=4)).isoformat())
     page.get_by_role("button", name="Start my appeal").click()
     page.wait_for_url(re.compile(r"/appeals/[^/]+/photos$"))
+
+
+def walk_to_checkout(page, base: str, shot, *, ai_hangs: bool = False, pay: bool = True,
+                     **ticket) -> None:
+    """Start (with `ticket`: city, number, ticket_date) to the checkout page; with `pay`,
+    choose certified mail there and continue to payment."""
+    start_step(page, base, shot, **ticket)
 
     page.set_input_files("#photos", files=[{"name": "ticket.jpg", "mimeType": "image/jpeg",
                                             "buffer": image_bytes("JPEG", size=(640, 480))}])
@@ -66,7 +75,8 @@ def walk_to_checkout(page, base: str, shot, *, ai_hangs: bool = False) -> None:
         page.fill("#letter_text", OWN_LETTER)
     else:
         page.get_by_text("Template letter").wait_for()
-        assert "912345678" in page.input_value("#letter_text")
+        number = re.sub(r"[\s.-]", "", ticket.get("number", "912345678")).upper()
+        assert number in page.input_value("#letter_text")
     shot(page, "review")
     page.get_by_role("button", name="Save and continue to sign").click()
 
@@ -83,6 +93,8 @@ def walk_to_checkout(page, base: str, shot, *, ai_hangs: bool = False) -> None:
     page.get_by_role("button", name="Sign and continue").click()
 
     page.wait_for_url(re.compile(r"/checkout$"))
+    if not pay:
+        return
     page.locator("label[for='mail_class-certified']").click()
     assert page.is_checked("#mail_class-certified")
     shot(page, "checkout")
