@@ -56,6 +56,9 @@ def _upload_allowance(endpoint: str | None, values: dict | None) -> None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_exc):
+    if request.endpoint in ("appeals.read_ticket", "appeals.read_ticket_api"):
+        return problem(413, "That photo is larger than 5 MB. Please take a new photo of your "
+                            "ticket at a lower resolution, or type its details instead.")
     return problem(413, "That upload is too large. Each photo can be at most 5 MB, and at "
                                "most 5 can be sent at once. Your appeal is saved.")
 

@@ -38,8 +38,7 @@ PENDING_FOR = timedelta(hours=2)  # from reading the ticket to starting the appe
 BUSY = "Ticket reading is busy right now, so please type the details from your ticket below."
 SLOW = "Reading your photo took too long, so please type the details from your ticket below."
 DOWN = "Ticket reading isn't working right now, so please type the details from your ticket below."
-NOT_A_PHOTO = ("We couldn't read that file as a photo. Please take a new photo of your ticket, "
-               "or type its details below.")
+TRY_AGAIN = "Please take a new photo of your ticket, or type its details below."
 
 
 @dataclass(frozen=True)
@@ -70,16 +69,18 @@ def _read(photo: bytes) -> TicketRead:
                 return TicketRead(reading, None)
             except (ImageRejected, OcrBusy) as exc:
                 refused = exc  # leave the breaker's block normally: the reader did not fail
-    except OpenCircuit:
-        return TicketRead(None, DOWN, retry_after=30)
+    except OpenCircuit as exc:
+        # The call that trips the breaker ends here too, with its own failure as the context.
+        slow = isinstance(exc.__context__, OcrTimeout)
+        return TicketRead(None, SLOW if slow else DOWN, retry_after=30)
     except OcrTimeout:
         log.warning("ticket reading timed out")
         return TicketRead(None, SLOW, retry_after=5)
     except OcrError as exc:
         log.warning("ticket reading failed", extra={"error": str(exc)})
         return TicketRead(None, DOWN, retry_after=30)
-    if isinstance(refused, ImageRejected):
-        raise Rejected(415, NOT_A_PHOTO)
+    if isinstance(refused, ImageRejected):  # its message is a plain sentence for the driver
+        raise Rejected(413 if "too large" in str(refused) else 415, f"{refused} {TRY_AGAIN}")
     return TicketRead(None, BUSY, retry_after=5)
 
 
