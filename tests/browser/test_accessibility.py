@@ -56,6 +56,10 @@ def test_driver_pages_with_their_errors_and_states(app_factory, serve, phone, sh
     phone.select_option("#city", "sf")
     phone.fill("#citation_number", "912345678")
     phone.fill("#violation_date", (sf_today() - timedelta(days=4)).isoformat())
+    phone.fill("#plate", "7ABC123")
+    phone.select_option("#plate_state", "CA")
+    phone.fill("#violation", "Expired meter")
+    phone.fill("#location", "100 Market St")
     _submit(phone, "Start my appeal")
     phone.wait_for_url(re.compile(r"/photos$"))
     appeal_url = phone.url.rsplit("/", 1)[0]
