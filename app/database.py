@@ -4,17 +4,27 @@ Every new DBAPI connection is opened through the breaker: once the database has 
 `fail_max` times, requests fail at once (503) instead of each waiting for a connect
 timeout. The readiness probe pings the database directly and closes the breaker as soon as
 it answers again, so recovery does not wait out the 300 s reset timeout.
+
+A pooled connection is pinged before use only when it has sat idle in the pool for
+PING_AFTER_IDLE_S: that is when the server may have gone away under it (a restart, a
+failover, PgBouncer or a proxy closing idle connections), and a busy worker does not pay a
+round trip per checkout (SQLAlchemy's pool_pre_ping, which this replaces, pinged every
+time). A ping that fails discards the connection and the pool hands out another. A server
+that dies while a connection sits idle for less than that is caught by the error itself:
+SQLAlchemy sees the disconnect, invalidates the whole pool, and only that request fails
+(503, or the appeal page's snapshot).
 """
 from __future__ import annotations
 
 import logging
+import time
 from contextvars import ContextVar
 
 import pybreaker
 from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.config import Settings
@@ -29,6 +39,8 @@ _bypass_breaker: ContextVar[bool] = ContextVar("bypass_database_breaker", defaul
 # The database itself failing (unreachable, pool exhausted, breaker open), as opposed to a
 # statement it refused: callers answer 503 or fall back, and nothing was recorded.
 DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout, pybreaker.CircuitBreakerError)
+PING_AFTER_IDLE_S = 1.0
+_RETURNED_AT = "fct_returned_at"  # in the pool record's info: when the connection came back
 
 
 def engine_options(settings: Settings) -> dict:
@@ -40,7 +52,7 @@ def engine_options(settings: Settings) -> dict:
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
         "pool_timeout": settings.db_pool_timeout,
-        "pool_pre_ping": True,
+        "pool_pre_ping": False,  # pinged after idling instead, see _ping_after_idle
         "pool_recycle": 1800,
         "connect_args": {
             "connect_timeout": max(1, int(settings.db_pool_timeout)),
@@ -72,6 +84,8 @@ def init_app(app: Flask) -> None:
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
 
+    if engine.dialect.name != "sqlite":
+        _ping_after_idle(engine)  # first: a failed ping must not count as a checkout
     _track_pool(engine)
 
     @app.teardown_appcontext
@@ -96,6 +110,25 @@ def _track_pool(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def _in(*_):
         metrics.DB_POOL_IN_USE.dec()
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record):
+        if record is not None:
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy):
+        returned_at = record.info.get(_RETURNED_AT)  # None: opened just now, for this checkout
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:  # noqa: BLE001 - any failure means this connection is gone
+            raise DisconnectionError(f"idle connection is gone ({type(error).__name__})") from error
+        if not alive:
+            raise DisconnectionError("idle connection is gone")
 
 
 def ping() -> None:

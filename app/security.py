@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, abort, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -37,6 +38,8 @@ def configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None if not secure else 4 * 3600,
         WTF_CSRF_SSL_STRICT=secure,
     )
+    app.session_interface = SignerOnceSessionInterface()
+
     @app.before_request
     def _refuse_untrusted_host():
         # Flask checks TRUSTED_HOSTS while routing but raises only after every before_request
@@ -68,14 +71,49 @@ def configure(app: Flask, settings: Settings) -> None:
     cors.init_app(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},
                   supports_credentials=False)
 
+    baseline = baseline_headers(secure)
+    names = frozenset(name.lower() for name, _ in baseline)
+
     @app.after_request
     def _security_headers(response):
+        # Built once above; a header the view set itself wins (as setdefault would).
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
-        if secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if any(key.lower() in names for key, _ in headers.items()):
+            for name, value in baseline:
+                headers.setdefault(name, value)
+        else:
+            headers.extend(baseline)
         return response
+
+
+def baseline_headers(secure: bool) -> tuple[tuple[str, str], ...]:
+    """The security headers every response carries unless its view chose its own."""
+    headers = (
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)"),
+    )
+    if secure:
+        headers += (("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),)
+    return headers
+
+
+class SignerOnceSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signer built once per key set.
+
+    Flask builds its itsdangerous serializer on every request (and test-serialises a value
+    while doing so), about a tenth of /health's time in the app; the keys it is built
+    from change only when SECRET_KEY or SECRET_KEY_FALLBACKS change, and then it is rebuilt.
+    """
+
+    def __init__(self):
+        self._signer: tuple[tuple, object] | None = None
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = self._signer
+        if cached is None or cached[0] != keys:
+            cached = self._signer = (keys, super().get_signing_serializer(app))
+        return cached[1]

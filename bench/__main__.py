@@ -8,6 +8,8 @@ on the way out, also on an exception, Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import shlex
 import shutil
 import signal
@@ -18,8 +20,11 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import machine, outbox, pages, report, services, webhooks
+from bench import machine, outbox, pages, report, services, startup, webhooks
 from tests.chaos.gunicorn_app import ROOT
+
+
+SECTIONS = ("pages", "production", "profiles", "startup", "webhooks", "outbox", "fail_fast")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -30,6 +35,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="Stripe deliveries, 10%% of them duplicates (2000)")
     parser.add_argument("--emails", type=int, default=1000, help="outbox messages (1000)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--profile-dir", type=Path,
+                        help="keep py-spy's collapsed stacks here (default: deleted)")
+    parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
+                        help=f"run only this section (repeatable): {', '.join(SECTIONS)}")
+    parser.add_argument("--profile-seconds", type=int, default=5,
+                        help="py-spy run per path for the profiles section (5)")
     return parser.parse_args(argv)
 
 
@@ -63,18 +75,34 @@ def main(argv: list[str]) -> int:
         with services.running(workdir) as svc:
             run.versions.update(svc.server_versions())
             status_path = pages.status_page_path(svc)
-            run.pages = _step(run, "pages", lambda: pages.throughput(
-                svc, status_path, args.seconds, args.warmup))
-            run.webhooks = _step(run, "webhooks", lambda: webhooks.run(
-                svc, args.events, workdir / "webhooks"))
-            run.outbox = _step(run, "outbox", lambda: outbox.run(svc, args.emails, workdir / "outbox"))
-            run.fail_fast = _step(run, "fail_fast", lambda: pages.fail_fast(
-                svc, status_path, args.seconds, args.warmup))
+            wanted = set(args.only or SECTIONS)
+            if "pages" in wanted:
+                run.pages = _step(run, "pages", lambda: pages.throughput(
+                    svc, status_path, args.seconds, args.warmup))
+            if "production" in wanted:
+                run.production = _step(run, "production", lambda: pages.production_shape(
+                    svc, status_path, args.seconds, args.warmup))
+            if "profiles" in wanted:
+                run.profiles = _step(run, "profiles", lambda: pages.profiles(
+                    svc, status_path, args.profile_seconds, args.profile_dir or workdir / "profiles"))
+            if "startup" in wanted:
+                run.startup = _step(run, "startup", lambda: startup.run(svc, workdir / "startup"))
+            if "webhooks" in wanted:
+                run.webhooks = _step(run, "webhooks", lambda: webhooks.run(
+                    svc, args.events, workdir / "webhooks"))
+            if "outbox" in wanted:
+                run.outbox = _step(run, "outbox", lambda: outbox.run(
+                    svc, args.emails, workdir / "outbox"))
+            if "fail_fast" in wanted:
+                run.fail_fast = _step(run, "fail_fast", lambda: pages.fail_fast(
+                    svc, status_path, args.seconds, args.warmup))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     run.duration_s = time.monotonic() - clock
     run.machine["load average at end (1/5/15 min)"] = machine.load_average()
     report.write(args.output, run)
+    if args.json:
+        args.json.write_text(json.dumps(dataclasses.asdict(run), default=str, indent=1))
     print(f"bench: wrote {args.output}" + (f"; failed: {', '.join(run.failures)}" if run.failures else ""))
     return 1 if run.failures else 0
 

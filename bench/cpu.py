@@ -57,3 +57,14 @@ def children_seconds() -> float:
     """Child processes of this one that have exited and been waited for."""
     times = os.times()
     return times.children_user + times.children_system
+
+
+def rss_mib(pid: int) -> float | None:
+    """Resident memory of one process (VmRSS), in MiB; None when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bench import outbox, pages, webhooks, wrk
+from bench import outbox, pages, profile, startup, webhooks, wrk
 from bench.services import THREADS, UNTHROTTLED, WORKERS
 
 
@@ -22,6 +22,9 @@ class Run:
     fail_fast: pages.FailFastResult | None = None
     webhooks: webhooks.WebhookResult | None = None
     outbox: outbox.OutboxResult | None = None
+    production: pages.ProductionShape | None = None
+    profiles: list[profile.Profile] | None = None
+    startup: startup.StartupResult | None = None
     failures: dict[str, str] = field(default_factory=dict)  # benchmark -> error
 
 

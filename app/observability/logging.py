@@ -22,7 +22,14 @@ SECRET_SEGMENT_RE = re.compile(
     r"^(/(?:admin/)?appeals/(?!find(?:/|$))|/unsubscribe/|/api/unsubscribe/status/"
     r"|/webhooks/demo/checkout/)[^/]+")
 SECRET_FIELDS = frozenset({"public_id", "appeal", "token"})  # extras that carry those ids
+# Route arguments that are credentials wherever a route puts them (a new route is covered
+# without a new prefix above).
+SECRET_ROUTE_ARGS = frozenset({"public_id", "token", "email", "session_id"})
 MASK = "***"
+# What every LogRecord has; anything else on a record is an `extra` and is checked. Only
+# these standard ones can hold free text: the message and, once formatted, the traceback.
+STANDARD_FIELDS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+FREE_TEXT_FIELDS = ("exc_text", "stack_info")
 
 
 def mask_email(text: str) -> str:
@@ -34,19 +41,36 @@ def mask_path(path: str) -> str:
     return SECRET_SEGMENT_RE.sub(rf"\g<1>{MASK}", path)
 
 
+def masked_request_path() -> str:
+    """The current request's path with its credentials masked (by prefix and by route)."""
+    path = mask_path(request.path)
+    for name, value in (request.view_args or {}).items():
+        if name in SECRET_ROUTE_ARGS and isinstance(value, str) and value:
+            path = path.replace(value, MASK)
+    return path
+
+
 class RequestContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        fields = record.__dict__
         if has_request_context():
             record.request_id = getattr(g, "request_id", None)
             record.method = request.method
-            record.path = mask_path(request.path)
-        if isinstance(record.msg, str):
+            record.path = masked_request_path()
+        if isinstance(record.msg, str) and "@" in record.msg:
             record.msg = mask_email(record.msg)
-        for key, value in list(record.__dict__.items()):
-            if key in SECRET_FIELDS and isinstance(value, str):
-                setattr(record, key, MASK)
-            elif isinstance(value, str) and "@" in value and key not in UNMASKED_FIELDS:
-                setattr(record, key, mask_email(value))
+        for key in FREE_TEXT_FIELDS:
+            value = fields.get(key)
+            if isinstance(value, str) and "@" in value:
+                fields[key] = mask_email(value)
+        for key in fields.keys() - STANDARD_FIELDS:  # the extras; path was masked above
+            value = fields[key]
+            if not isinstance(value, str):
+                continue
+            if key in SECRET_FIELDS:
+                fields[key] = MASK
+            elif "@" in value and key not in UNMASKED_FIELDS:
+                fields[key] = mask_email(value)
         return True
 
 
