@@ -50,7 +50,7 @@ def exhibit_title(number: int, caption: str) -> str:
     return f"Exhibit {number} — {caption}" if caption else f"Exhibit {number}"
 
 
-def letter_story(letter: PrintedLetter, fonts: LetterFonts, *, with_exhibits: bool) -> list:
+def letter_story(letter: PrintedLetter, fonts: LetterFonts) -> list:
     styles = _styles(fonts)
     body = styles["body"]
     story = [_lines(letter.sender, body), Spacer(1, 14), Paragraph(escape(letter.date), body),
@@ -66,7 +66,7 @@ def letter_story(letter: PrintedLetter, fonts: LetterFonts, *, with_exhibits: bo
     if letter.exhibits:
         story += [Spacer(1, 16), Paragraph("Enclosures:", body),
                   *(Paragraph(escape(title), styles["enclosure"]) for title, _ in letter.exhibits)]
-    for title, photo in letter.exhibits if with_exhibits else ():
+    for title, photo in letter.exhibits:
         story += [PageBreak(), Paragraph(escape(title), styles["bold"]), Spacer(1, 10),
                   _fitted(photo, CONTENT_W, CONTENT_H - TITLE_ROOM)]
     return story
