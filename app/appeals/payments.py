@@ -27,6 +27,7 @@ from app.appeals.payment_result import Alert, Result, ignored, processed, refuse
 from app.appeals.service import format_price
 from app.extensions import db
 from app.models import Appeal, AppealStatus
+from app.models.appeal import PAID_STATES
 
 def find_appeal(*, appeal_id: str | None = None, session_id: str | None = None,
                 payment_intent_id: str | None = None) -> Appeal | None:
@@ -54,7 +55,7 @@ def refund_alert(appeal: Appeal, payment: Payment, reason: str) -> Alert:
 
 
 def mark_paid(appeal: Appeal, payment: Payment) -> Result:
-    if appeal.status in (AppealStatus.PAID, AppealStatus.MAILED):
+    if appeal.status in PAID_STATES:  # paid, and perhaps mailed since
         if same_payment(appeal, payment):
             return processed("already paid by this payment")
         reason = "the appeal was already paid by another payment"

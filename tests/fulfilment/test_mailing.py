@@ -6,10 +6,13 @@ import threading
 import pybreaker
 import pytest
 
-from app.fulfilment.mailing import OUTAGE_ALERT
+from app.extensions import db
+from app.fulfilment.mailing import OUTAGE_ALERT, mail_letters
 from app.integrations.mail.base import idempotency_key
-from app.models import AppealStatus, LetterStatus
+from app.models import Appeal, AppealStatus, LetterStatus
 from tests.fakes.lob_api import LobAPIServer
+from tests.support.fixtures import fake_stripe  # noqa: F401
+from tests.webhooks.helpers import STRIPE_ENV, deliver, event_for, open_session
 from tests.fulfilment.mailing_helpers import (LOB_KEY, alerts, appeal_status, letters, lob_env,
                                               make_due, outbox, paid_appeal, run_job,
                                               short_timeouts)
@@ -213,3 +216,63 @@ def test_on_the_embedded_default_the_paid_appeal_ends_in_the_print_queue(app_fac
     assert appeal_status(app, public_id) == AppealStatus.PRINT_QUEUE
     assert alerts(app, "mail-") == [] and outbox(app, "letter_mailed") == []
     assert lob.requests == []
+
+
+@pytest.mark.parametrize("backend_env, status", [("manual", AppealStatus.PRINT_QUEUE),
+                                                 ("lob", AppealStatus.MAILED)])
+def test_a_payment_event_arriving_again_after_the_job_changes_nothing(app_factory, lob, fake_stripe,
+                                                                     backend_env, status):
+    mail_env = lob_env(lob) if backend_env == "lob" else {}
+    app = app_factory(**mail_env, STRIPE_API_BASE=fake_stripe.url, **STRIPE_ENV)
+    public_id = paid_appeal(app, status=AppealStatus.AWAITING_PAYMENT, paid_at=None)
+    session_id = open_session(app, fake_stripe, public_id)
+    fake_stripe.pay_session(session_id)
+    client = app.test_client()
+    assert deliver(client, event_for(fake_stripe, "checkout.session.completed", session_id)).status_code == 200
+    ran(app.test_cli_runner())
+    assert appeal_status(app, public_id) == status
+    # Stripe sends the payment's news again, as a new event: the same payment, already counted
+    again = deliver(client, event_for(fake_stripe, "checkout.session.async_payment_succeeded", session_id))
+    assert again.status_code == 200
+    assert appeal_status(app, public_id) == status
+    assert alerts(app, "payment-refused") == [] and len(letters(app)) == 1
+
+
+def test_a_refund_before_the_letter_goes_cancels_it(app, runner, lob):
+    public_id = paid_appeal(app)
+    lob.mode = "error"
+    ran(runner)  # Lob fails: the letter waits
+    with app.app_context():
+        appeal = db.session.execute(db.select(Appeal).filter_by(public_id=public_id)).scalar_one()
+        appeal.move_to(AppealStatus.REFUNDED)  # what the charge.refunded webhook does
+        db.session.commit()
+    lob.mode = "ok"
+    make_due(app)
+    app.extensions["breakers"]["mail"].close()
+    ran(runner)
+    assert [r.status for r in letters(app)] == ["cancelled"] and lob.letter_count() == 0
+
+
+@pytest.mark.postgres
+def test_two_runners_at_once_without_the_job_lock_mail_each_letter_once(app, lob):
+    """The job lock serialises runners; the claims alone must hold if two run anyway."""
+    for i in range(16):
+        paid_appeal(app, email=f"driver{i}@example.com")
+    errors = []
+
+    def runner():
+        try:
+            with app.app_context():
+                mail_letters()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    keys = [r.headers["idempotency-key"] for r in posts(lob)]
+    assert len(keys) == len(set(keys)) == 16 and lob.letter_count() == 16
+    assert {r.status for r in letters(app)} == {"mailed"}
