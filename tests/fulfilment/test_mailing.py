@@ -1,6 +1,7 @@
 """The mail_letters job through `flask jobs run-once mail_letters`, against the Lob stand-in."""
 from __future__ import annotations
 
+import re
 import threading
 
 import pybreaker
@@ -13,8 +14,8 @@ from app.models import Appeal, AppealStatus, LetterStatus
 from tests.fakes.lob_api import LobAPIServer
 from tests.support.fixtures import fake_stripe  # noqa: F401
 from tests.webhooks.helpers import STRIPE_ENV, deliver, event_for, open_session
-from tests.fulfilment.mailing_helpers import (LOB_KEY, alerts, appeal_status, letters, lob_env,
-                                              make_due, outbox, paid_appeal, run_job,
+from tests.fulfilment.mailing_helpers import (LETTER, LOB_KEY, alerts, appeal_status, letters,
+                                              lob_env, make_due, outbox, paid_appeal, run_job,
                                               short_timeouts)
 
 
@@ -276,3 +277,21 @@ def test_two_runners_at_once_without_the_job_lock_mail_each_letter_once(app, lob
     keys = [r.headers["idempotency-key"] for r in posts(lob)]
     assert len(keys) == len(set(keys)) == 16 and lob.letter_count() == 16
     assert {r.status for r in letters(app)} == {"mailed"}
+
+
+@pytest.mark.parametrize("backend_env", ["manual", "lob"])
+def test_once_the_job_has_it_the_driver_can_no_longer_change_the_letter(app_factory, lob,
+                                                                         backend_env):
+    app = app_factory(**(lob_env(lob) if backend_env == "lob" else {}))
+    public_id = paid_appeal(app)
+    ran(app.test_cli_runner())
+    client = app.test_client()
+    url = f"/appeals/{public_id}/review"
+    page = client.get(url)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    changed = client.post(url, data={"csrf_token": token.group(1) if token else "",
+                                     "letter_text": "A different letter, after payment."})
+    assert changed.status_code in (400, 409)
+    with app.app_context():
+        appeal = db.session.execute(db.select(Appeal).filter_by(public_id=public_id)).scalar_one()
+        assert appeal.letter_text == LETTER and appeal.letter_version == 1
