@@ -55,7 +55,8 @@ def waiting() -> list[Waiting]:
         .where(Letter.status == LetterStatus.PRINT_QUEUE)).all()
     untaken = db.session.execute(select(Appeal).where(
         Appeal.status == AppealStatus.PAID,
-        ~exists().where(Letter.appeal_id == Appeal.id))).scalars().all()
+        ~exists().where(Letter.appeal_id == Appeal.id,
+                        Letter.letter_version == Appeal.letter_version))).scalars().all()
     rows = [_entry(appeal, letter.deliver_by, letter.mail_class, letter.print_reason)
             for letter, appeal in in_queue]
     rows += [_entry(appeal, None, appeal.mail_class, "Paid; not taken by the mailing job yet.")

@@ -103,7 +103,7 @@ def apply_tracking_event(*, provider_letter_id: str, event_id: str, event_type: 
     after = next_state(before, EVENT_STATES.get(event_type))
     if after != before:
         letter.tracking_status, letter.tracking_updated_at = after, utcnow()
-        _move_appeal(letter, after)
+        _move_appeal(letter, after, occurred_at)
     db.session.commit()
     if after != before and after == TrackingStatus.RETURNED:
         # After the commit: the alert is about a fact that is recorded.
@@ -113,7 +113,7 @@ def apply_tracking_event(*, provider_letter_id: str, event_id: str, event_type: 
     return Applied(Outcome.RECORDED, after if after != before else None, letter.id)
 
 
-def _move_appeal(letter: Letter, state: str) -> None:
+def _move_appeal(letter: Letter, state: str, occurred_at: datetime) -> None:
     """The appeal follows its letter to delivered or returned, and the driver is told."""
     target = APPEAL_STATES.get(state)
     if target is None:
@@ -122,7 +122,7 @@ def _move_appeal(letter: Letter, state: str) -> None:
     if appeal is not None and appeal.can_move_to(target):
         appeal.move_to(target)
     if state == TrackingStatus.DELIVERED:
-        notices.notify_delivered(letter)
+        notices.notify_delivered(letter, delivered_on=occurred_at.date())
     else:
         notices.notify_returned(letter)
 
