@@ -96,6 +96,22 @@ def sample_letter(**changes) -> LetterDocument:
     return dataclasses.replace(letter, **changes)
 
 
+def ticket_jpeg() -> bytes:
+    """A paper ticket: mostly white, a few dark lines of print."""
+    image = Image.new("RGB", (900, 1200), "white")
+    draw = ImageDraw.Draw(image)
+    for row in range(8):
+        draw.rectangle([60, 80 + row * 120, 700, 110 + row * 120], fill=(20, 20, 20))
+    return encoded(image, "JPEG")
+
+
+def dark_photo(pil_format: str, seed: int) -> bytes:
+    """An evidence photo taken at night: mostly dark, so it cannot pass for the ticket."""
+    image = Image.new("RGB", (1000, 750), (25 + seed, 30, 35))
+    ImageDraw.Draw(image).ellipse([300, 200, 500, 400], fill=(90, 90, 60))
+    return encoded(image, pil_format)
+
+
 # An appeal taken through the driver's pages, as far as a signed letter.
 JOURNEY_LETTER = """Dear Sir or Madam:
 

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 import pytest
-from PIL import Image, ImageDraw, ImageStat
+from PIL import Image, ImageStat
 from pypdf import PdfReader
 
 from app.cities import registry
@@ -15,27 +15,11 @@ from app.fulfilment.appeal_letter import FILL_IN_LINE, letter_pdf_for
 from app.fulfilment.letter_document import LetterNotPrintable
 from app.models import Appeal
 from tests.appeals.conftest import NO_LIMITS, pdf_bytes, token_for
-from tests.fulfilment.sample_letters import encoded, signed_appeal
+from tests.fulfilment.sample_letters import dark_photo, signed_appeal, ticket_jpeg
 from tests.fulfilment.test_letter_pdf import render
 
 MAILING_DATE = date(2026, 12, 2)
 PAGE_OF = re.compile(r"Page (\d+) of (\d+)")
-
-
-def ticket_jpeg() -> bytes:
-    """A paper ticket: mostly white, a few dark lines of print."""
-    image = Image.new("RGB", (900, 1200), "white")
-    draw = ImageDraw.Draw(image)
-    for row in range(8):
-        draw.rectangle([60, 80 + row * 120, 700, 110 + row * 120], fill=(20, 20, 20))
-    return encoded(image, "JPEG")
-
-
-def dark_photo(pil_format: str, seed: int) -> bytes:
-    """An evidence photo taken at night: mostly dark, so it cannot pass for the ticket."""
-    image = Image.new("RGB", (1000, 750), (25 + seed, 30, 35))
-    ImageDraw.Draw(image).ellipse([300, 200, 500, 400], fill=(90, 90, 60))
-    return encoded(image, pil_format)
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.models import Appeal, Letter, LetterStatus
 from tests.appeals.conftest import NO_LIMITS, sf_today, start_appeal, tell_story, write_letter
-from tests.fulfilment.sample_letters import signed_appeal
-from tests.fulfilment.test_appeal_letter import dark_photo, ticket_jpeg
+from tests.fulfilment.sample_letters import dark_photo, signed_appeal, ticket_jpeg
 
 
 def long_date(value: date) -> str:
