@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from PIL import Image, ImageStat
@@ -149,3 +149,20 @@ def test_a_photo_the_driver_removes_takes_its_print_copy_with_it(app):
                            data={"csrf_token": token_for(client, url)})
     assert response.status_code == 303
     assert not storage.exists(copy_key)
+
+
+def test_retention_deletes_the_print_copies_of_a_closed_appeal(app):
+    client = app.test_client()
+    public_id = signed_appeal(client, app, ticket_photo=ticket_jpeg())
+    storage = app.extensions["storage"]
+    with app.app_context():
+        appeal = appeal_of(app, public_id)
+        letter_pdf_for(appeal, MAILING_DATE)
+        keys = [key for photo in appeal.photos for key in (photo.storage_key, photo.print_copy_key)]
+        assert all(storage.exists(key) for key in keys)
+        db.session.execute(db.update(Appeal).where(Appeal.id == appeal.id).values(
+            status="mailed", updated_at=datetime.now(UTC) - timedelta(days=91)))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["jobs", "run-once", "retention"])
+    assert result.exit_code == 0, result.output
+    assert not any(storage.exists(key) for key in keys)
