@@ -23,6 +23,12 @@ def dead_port_url() -> str:
         return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
+def fill_address(page) -> None:
+    for field, value in (("#return_line1", "1 Market St"), ("#return_city", "San Francisco"),
+                         ("#return_state", "CA"), ("#return_zip", "94105")):
+        page.fill(field, value)
+
+
 def start_step(page, base: str, shot, *, city: str = "sf", number: str = "912 345 678",
                ticket_date=None) -> None:
     """The start page, for a ticket of `city` dated `ticket_date` (default: four days ago)."""
@@ -47,16 +53,14 @@ def walk_to_checkout(page, base: str, shot, *, ai_hangs: bool = False, pay: bool
 
     page.set_input_files("#photos", files=[{"name": "ticket.jpg", "mimeType": "image/jpeg",
                                             "buffer": image_bytes("JPEG", size=(640, 480))}])
-    page.get_by_role("button", name="Upload").click()
-    page.get_by_text("Photo added.").wait_for()
+    page.get_by_text("Photo added.").wait_for()  # a chosen photo uploads at once
     shot(page, "photos")
-    page.get_by_role("link", name="Continue", exact=True).click()
+    page.get_by_role("button", name="Continue", exact=True).click()
 
     page.wait_for_url(re.compile(r"/story$"))
     page.fill("#story", "The meter was broken, so I paid by phone as the sign on the meter says.")
     page.fill("#driver_name", "Dana Driver")
     page.fill("#email", "dana@example.com")
-    page.fill("#return_address", "1 Market St\nSan Francisco, CA 94105")
     page.fill("#plate", "7abc123")
     assert not page.is_checked("#marketing")
     shot(page, "story")
@@ -85,6 +89,7 @@ def walk_to_checkout(page, base: str, shot, *, ai_hangs: bool = False, pay: bool
     page.get_by_role("button", name="Save and continue to sign").click()
 
     page.wait_for_url(re.compile(r"/sign$"))
+    fill_address(page)
     canvas = page.locator("#signature-canvas")
     canvas.wait_for(state="visible")
     box = canvas.bounding_box()

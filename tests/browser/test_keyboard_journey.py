@@ -51,17 +51,15 @@ def photos(page, shot) -> None:
         page.keyboard.press("Space")
     chooser.value.set_files(files=[{"name": "ticket.jpg", "mimeType": "image/jpeg",
                                     "buffer": image_bytes("JPEG", size=(640, 480))}])
-    press_on(page, page.get_by_role("button", name="Upload"))
-    page.get_by_text("Photo added.").wait_for()
+    page.get_by_text("Photo added.").wait_for()  # a chosen photo uploads at once
     shot(page, "photos")
-    press_on(page, page.get_by_role("link", name="Continue", exact=True))
+    press_on(page, page.get_by_role("button", name="Continue", exact=True))
     page.wait_for_url(re.compile(r"/story$"))
 
 
 def story(page, shot) -> None:
     for field, text in [("#story", "The meter was broken, so I paid by phone as the sign says."),
                         ("#driver_name", "Dana Driver"), ("#email", "dana@example.com"),
-                        ("#return_address", "1 Market St\nSan Francisco, CA 94105"),
                         ("#plate", "7ABC123")]:
         tab_to(page, page.locator(field))
         page.keyboard.type(text)
@@ -87,6 +85,10 @@ def letter(page, shot) -> None:
 
 def sign(page, shot) -> None:
     page.locator("#signature-canvas").wait_for(state="visible")  # the pad is there, unused
+    for field, text in [("#return_line1", "1 Market St"), ("#return_city", "San Francisco"),
+                        ("#return_state", "CA"), ("#return_zip", "94105")]:
+        tab_to(page, page.locator(field))
+        page.keyboard.type(text)
     tab_to(page, page.locator("#signature_name"))  # the typed-name fallback
     page.keyboard.press("Control+A")
     page.keyboard.type("Dana Q. Driver")
