@@ -45,6 +45,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _plain(value):
+    """JSON-ready: mappings keyed by strings (Counters of tuples or ints included)."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _stop_on_sigterm(signum, frame):
     raise SystemExit(128 + signum)  # unwinds through every finally: servers are stopped
 
@@ -102,7 +111,7 @@ def main(argv: list[str]) -> int:
     run.machine["load average at end (1/5/15 min)"] = machine.load_average()
     report.write(args.output, run)
     if args.json:
-        args.json.write_text(json.dumps(dataclasses.asdict(run), default=str, indent=1))
+        args.json.write_text(json.dumps(_plain(dataclasses.asdict(run)), default=str, indent=1))
     print(f"bench: wrote {args.output}" + (f"; failed: {', '.join(run.failures)}" if run.failures else ""))
     return 1 if run.failures else 0
 

@@ -36,7 +36,7 @@ from bench.services import Services, build_app, dispose_engine
 from tests.chaos.gunicorn_app import ROOT
 
 OUTBOX_DB = "bench_outbox"  # its own database: the webhook run leaves receipts queued
-TARGET_RATIO = 0.5
+TARGET_RATIO = 0.6
 BASE_URL = "https://fightcitytickets.test"
 
 

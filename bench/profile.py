@@ -1,11 +1,13 @@
 """Where a benchmarked path spends its time: py-spy sampling the gunicorn workers under load.
 
-`py-spy record --subprocesses` attaches to the gunicorn master and every worker for one wrk
-run of its own (never a measured one: sampling costs CPU) and writes collapsed stacks.
-Idle threads (waiting in select/poll for the next request) are not sampled, so every sample
-is a thread doing work. A frame's cost is its *self* samples (the innermost frame of a
-stack), added up per function across lines; `top_frames` returns the most expensive ones
-with their share of all samples.
+One py-spy per worker samples it during a wrk run of its own (never a measured one:
+sampling costs CPU) and writes collapsed stacks. A worker's threads waiting for work are
+left out (their innermost frame is the thread pool's queue). Of the rest, the samples inside
+the Flask app (under `wsgi_app`) are charged to the first frame below Flask's own dispatch
+machinery: the view, a before/after/teardown hook, the session or the response. Those are
+the frames the hardening adds or changes, so their shares (of the samples inside the app)
+say where the app's time per request goes; `app_share` is the app's part of the busy
+samples, the rest being gunicorn's own work (parsing, writing, keep-alive).
 """
 from __future__ import annotations
 
@@ -31,8 +33,9 @@ class Frame:
 @dataclass
 class Profile:
     path: str
-    samples: int
+    samples: int  # busy samples, all threads of all workers
     top: list[Frame]
+    app_share: float = 0.0  # of the busy samples, inside the Flask app
 
 
 def _function(frame: str) -> str:
@@ -45,17 +48,32 @@ def _function(frame: str) -> str:
     return f"{name} ({file})"
 
 
-def top_frames(collapsed: str, top: int = TOP) -> tuple[int, list[Frame]]:
-    """The `top` functions by self samples in py-spy's raw (collapsed) output."""
-    self_samples: Counter = Counter()
-    total = 0
+IDLE_LEAVES = ("_worker (concurrent/futures/thread.py)", "wait (threading.py)",
+               "select (selectors.py)")
+APP_ROOT = "wsgi_app (flask/app.py)"
+DISPATCH_FILES = ("(flask/app.py)", "(flask/ctx.py)")
+
+
+def top_frames(collapsed: str, top: int = TOP) -> tuple[int, float, list[Frame]]:
+    """Busy samples, the app's share of them, and the `top` frames inside the app."""
+    charged: Counter = Counter()
+    busy = in_app = 0
     for line in collapsed.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
-        total += int(count)
-        self_samples[_function(stack.rsplit(";", 1)[-1])] += int(count)
-    return total, [Frame(name, n / total) for name, n in self_samples.most_common(top)] if total else []
+        frames = [_function(frame) for frame in stack.split(";")]
+        if frames[-1] in IDLE_LEAVES:
+            continue
+        busy += int(count)
+        if APP_ROOT not in frames:
+            continue
+        in_app += int(count)
+        below = frames[frames.index(APP_ROOT):]
+        outside = [f for f in below if not f.endswith(DISPATCH_FILES)]
+        charged[outside[0] if outside else below[-1]] += int(count)
+    frames = [Frame(name, n / in_app) for name, n in charged.most_common(top)] if in_app else []
+    return busy, (in_app / busy if busy else 0.0), frames
 
 
 def profile(url: str, path: str, worker_pids: set[int], seconds: int, out_dir: Path) -> Profile:
@@ -78,5 +96,5 @@ def profile(url: str, path: str, worker_pids: set[int], seconds: int, out_dir: P
         if spy.returncode != 0 or not output.exists():
             raise RuntimeError(f"py-spy on {output.name} failed ({spy.returncode}): {errors[output][-500:]}")
         collapsed.append(output.read_text())
-    samples, frames = top_frames("\n".join(collapsed))
-    return Profile(path, samples, frames)
+    samples, app_share, frames = top_frames("\n".join(collapsed))
+    return Profile(path, samples, frames, app_share)

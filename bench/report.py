@@ -1,12 +1,26 @@
 """docs/benchmarks.md, written from one run's results (never edited by hand)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from bench import outbox, pages, profile, startup, webhooks, wrk
 from bench.services import THREADS, UNTHROTTLED, WORKERS
+
+# Figures from before the hardening was made cheaper (see its "source"), shown next to this
+# run's; written once by hand from that run's --json output, never by this module.
+BASELINE = Path(__file__).with_name("baseline.json")
+
+
+def baseline() -> dict:
+    return json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+
+
+def path_key(path: str) -> str:
+    """Appeal pages have a fresh id each run; the baseline files them under /appeals/."""
+    return "/appeals/" if path.startswith("/appeals/") else path
 
 
 @dataclass
@@ -29,8 +43,8 @@ class Run:
 
 
 def write(path: Path, run: Run) -> None:
-    sections = [_header(run), _pages(run), _fail_fast(run), _webhooks(run), _outbox(run),
-                _failures(run)]
+    sections = [_header(run), _pages(run), _production(run), _startup(run), _profiles(run),
+                _fail_fast(run), _webhooks(run), _outbox(run), _failures(run)]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n\n".join(s for s in sections if s).rstrip() + "\n")
 
@@ -91,22 +105,22 @@ def _pages(run: Run) -> str:
     rows = []
     for c in run.pages:
         h, b = c.hardened, c.bare
-        target = f">= {c.target}: {_yes(c.ratio >= c.target)}" if c.target else "none set"
+        target = f"CPU ratio >= {c.target}" if c.target else "none set"
         rows.append([f"`{c.path}`", f"{h.requests_per_s:,.0f}", f"{h.p50_ms:.2f}", f"{h.p99_ms:.2f}",
                      str(h.non_2xx), f"{b.requests_per_s:,.0f}", f"{b.p50_ms:.2f}", f"{b.p99_ms:.2f}",
                      str(b.non_2xx), f"**{c.ratio:.2f}**", target])
     table = _table(["path", "hardened req/s", "p50 ms", "p99 ms", "non-2xx", "bare req/s",
                     "p50 ms", "p99 ms", "non-2xx", "ratio (req/s)", "target"], rows)
-    cpu_table = _table(["path", "hardened CPU ms/request", "bare CPU ms/request",
-                        "bare / hardened"],
-                       [[f"`{c.path}`", f"{c.hardened_cpu_ms:.3f}", f"{c.bare_cpu_ms:.3f}",
-                         f"{c.cpu_ratio:.2f}"] for c in run.pages])
+    before = baseline().get("pages", {})
+    cpu_table = _cpu_table(run.pages, before.get("cpu_ratio", {}))
     return f"""{title}
 
 {table}
 
 CPU time of the server processes (gunicorn master and workers) per request over the same
-measured runs; less sensitive to other load on the machine than requests/s:
+measured runs; less sensitive to other load on the machine than requests/s, so the targets
+are set on it. "before" is the same ratio at {BASELINE.name}'s commit (load average
+{before.get("load average", "?")} at the end of that run):
 
 {cpu_table}
 
@@ -116,6 +130,76 @@ page it first runs one `SELECT ... FROM appeals WHERE public_id = :id` on the sa
 PostgreSQL database (plain SQLAlchemy engine, no pre-ping). The hardened app adds
 everything else: request ids, metrics, rate-limit bookkeeping, security headers, the ORM
 with its pool pre-ping, the breaker around connections, the photos query and the template."""
+
+
+def _cpu_table(comparisons: list, before: dict) -> str:
+    rows = []
+    for c in comparisons:
+        was = before.get(path_key(c.path))
+        target = f">= {c.target}: {_yes(c.meets_target)}" if c.target else "none set"
+        rows.append([f"`{c.path}`", f"{c.hardened_cpu_ms:.3f}", f"{c.bare_cpu_ms:.3f}",
+                     f"{was:.2f}" if was is not None else "-", f"**{c.cpu_ratio:.2f}**", target])
+    return _table(["path", "hardened CPU ms/request", "bare CPU ms/request",
+                   "bare / hardened before", "bare / hardened now", "target"], rows)
+
+
+def _production(run: Run) -> str:
+    title = "## 1b. Production's shape: the same pages with a JSON log line per request"
+    p = run.production
+    if p is None:
+        return f"{title}\n\n{_not_run('production', run)}"
+    rss = ", ".join(f"{r:.0f}" for r in p.worker_rss_mib) or "unknown"
+    return f"""{title}
+
+A second gunicorn of the hardened app with `LOG_LEVEL=info`, as production runs it (one JSON
+access line per request on stdout, {p.log_lines:,} lines written during these runs), against
+the same bare app:
+
+{_cpu_table(p.comparisons, {})}
+
+Memory of each worker after these runs (VmRSS): {rss} MiB; target <= \
+{pages.WORKER_RSS_TARGET_MIB:.0f} MiB: {_yes(max(p.worker_rss_mib, default=0) <= pages.WORKER_RSS_TARGET_MIB)}."""
+
+
+def _startup(run: Run) -> str:
+    title = "## 1c. Cold start: a new gunicorn to its first 200 on /health"
+    s = run.startup
+    if s is None:
+        return f"{title}\n\n{_not_run('startup', run)}"
+    times = ", ".join(f"{t:.2f}" for t in s.seconds)
+    return f"""{title}
+
+Each run spawns a fresh gunicorn (the production settings above, PostgreSQL and Redis
+already up, the app's bytecode compiled as the image's `compileall` does) and polls
+`/health` every {startup.POLL_S * 1000:.0f} ms: {times} s. Target <= {startup.TARGET_S:.0f} s \
+(worst run): {_yes(s.meets_target)}."""
+
+
+def _profiles(run: Run) -> str:
+    title = "## 1d. Where the time goes: py-spy on the gunicorn workers"
+    if run.profiles is None:
+        return f"{title}\n\n{_not_run('profiles', run)}"
+    before = baseline().get("profiles", {})
+    parts = [f"""{title}
+
+{profile.__doc__.split(chr(10) + chr(10), 1)[1].strip()}
+
+Each path gets a wrk run of its own at {profile.RATE_HZ} samples/s per
+worker; the five most expensive frames inside the app, before (at {BASELINE.name}'s
+commit) and now:"""]
+    for p in run.profiles:
+        was = before.get(path_key(p.path), {})
+        rows = []
+        for i in range(profile.TOP):
+            old = was.get("top", [])[i] if i < len(was.get("top", [])) else None
+            new = p.top[i] if i < len(p.top) else None
+            rows.append([str(i + 1), f"`{old[0]}` {old[1]:.0%}" if old else "",
+                         f"`{new.function}` {new.share:.0%}" if new else ""])
+        app_before = f"{was['app_share']:.0%}" if "app_share" in was else "?"
+        parts.append(f"`{p.path}`: the app's share of the busy samples {app_before} before, "
+                     f"{p.app_share:.0%} now ({p.samples:,} busy samples).\n\n"
+                     + _table(["#", "before", "now"], rows))
+    return "\n\n".join(parts)
 
 
 def _fail_fast(run: Run) -> str:
@@ -142,7 +226,8 @@ def _fail_fast(run: Run) -> str:
 
 Target p99 <= {pages.FAIL_FAST_P99_TARGET_MS:.0f} ms with the breaker open (at \
 {f.breaker_open.connections} connections): {_yes(f.meets_target)} ({f.breaker_open.p99_ms:.2f} ms; \
-{f.breaker_open_alone.p99_ms:.2f} ms at one connection).
+{f.breaker_open_alone.p99_ms:.2f} ms at one connection; before: \
+{_before("fail_fast_p99_ms", "{:.2f} ms")}).
 Path `{f.path}`. After PostgreSQL was stopped, {sum(f.priming.values())} requests \
 ({priming}) opened the shared `database` breaker (state `{f.breaker_state}` before the
 measured run). A 200 there is the page from the worker's snapshot ("may be out of date");
@@ -172,7 +257,9 @@ back from Stripe (the local fake, so no real network latency), records the event
 appeal paid and queues the receipt. {w.duplicates} deliveries repeat an event id right after
 the original, so the two race. Events/s counts every delivery (duplicates included) over the
 wall time of the whole posting. Endpoint answers: {answers}.
-CPU time per delivery, by process: {spent}.
+CPU time per delivery, by process: {spent}. Before: \
+{_before("webhook_events_per_s", "{:.0f} events/s")}, app \
+{_before("webhook_app_cpu_ms", "{:.1f} ms")} per delivery.
 
 {_checks(w.checks)}"""
 
@@ -193,7 +280,8 @@ def _outbox(run: Run) -> str:
 
 {table}
 
-Ratio job / smtplib: **{o.ratio:.2f}** (target >= {outbox.TARGET_RATIO}: {_yes(o.meets_target)}).
+Ratio job / smtplib: **{o.ratio:.2f}** (target >= {outbox.TARGET_RATIO}: {_yes(o.meets_target)}; \
+before: {_before("outbox_ratio", "{:.2f}")}).
 Messages sent by each job run: {", ".join(map(str, o.sent_per_run))} (a run claims up to \
 {outbox.BATCH_SIZE}).{oversized}
 Both send to a fresh local aiosmtpd server (tests/fakes/smtp_server.py) in its own process.
@@ -201,6 +289,12 @@ The job also builds each MIME message, claims its batch with `FOR UPDATE SKIP LO
 takes its Redis lock, goes through the `email` breaker and commits each outcome.
 
 {_checks(o.checks)}"""
+
+
+def _before(name: str, form: str) -> str:
+    """A figure from the baseline's record of the issue's run, or "not recorded"."""
+    value = baseline().get("issue", {}).get(name)
+    return form.format(value) if value is not None else "not recorded"
 
 
 def _failures(run: Run) -> str:

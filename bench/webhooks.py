@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import Appeal, AppealStatus, EmailOutbox, StripeEvent
@@ -97,19 +97,24 @@ def cpu_readings(services: Services) -> dict[str, float]:
 
 def paid_checkout_events(services: Services, count: int) -> list[dict]:
     """`count` appeals at the payment step, each with a paid session on the Stripe side, and
-    the checkout.session.completed event for each. One transaction: this is set-up."""
+    the checkout.session.completed event for each. The sessions are made on the fake Stripe
+    between two transactions, not inside one: on a loaded machine that takes longer than
+    the database's idle-in-transaction timeout."""
     app, stripe = services.control, services.stripe
     with app.app_context():
         appeals = [Appeal(**APPEAL_AT_PAYMENT, email=f"driver{i}@example.com") for i in range(count)]
         db.session.add_all(appeals)
-        db.session.flush()  # gives each its public_id
-        events = []
-        for appeal in appeals:
-            session = stripe.add_session(metadata={"appeal_id": appeal.public_id,
+        db.session.flush()  # gives each its id and public_id
+        keys = [(appeal.id, appeal.public_id) for appeal in appeals]
+        db.session.commit()
+        events, sessions = [], []
+        for appeal_id, public_id in keys:
+            session = stripe.add_session(metadata={"appeal_id": public_id,
                                                    "letter_version": "1", "mail_class": "standard"})
             stripe.pay_session(session["id"])
-            appeal.stripe_checkout_session_id = session["id"]
+            sessions.append({"id": appeal_id, "stripe_checkout_session_id": session["id"]})
             events.append(make_event("checkout.session.completed", stripe.get(session["id"])))
+        db.session.execute(update(Appeal), sessions)  # by primary key, one statement
         db.session.commit()
         db.session.remove()
     return events

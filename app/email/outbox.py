@@ -12,7 +12,7 @@ import uuid
 from flask import render_template
 from app.email.consent import UNSUBSCRIBABLE
 from app.email.links import mail_domain, unsubscribe_link
-from app.email.upsert import insert_ignoring_conflicts
+from app.email.upsert import ignoring_conflicts
 from app.extensions import db
 from app.models import EmailCategory, EmailOutbox
 
@@ -44,9 +44,11 @@ def enqueue(recipient: str, template: str, context: dict, *, idempotency_key: st
         headers=headers, category=category, template=template, idempotency_key=idempotency_key,
         message_id=f"<{uuid.uuid4().hex}@{mail_domain()}>", appeal_id=appeal_id,
     )
-    # A concurrent twin neither fails this transaction nor doubles up.
-    insert_ignoring_conflicts(EmailOutbox, values, ["idempotency_key"])
-    return find(idempotency_key)
+    # A concurrent twin neither fails this transaction nor doubles up. The new row comes
+    # back from the INSERT itself; only a twin's needs reading.
+    inserted = db.session.scalars(ignoring_conflicts(EmailOutbox, values, ["idempotency_key"])
+                                  .returning(EmailOutbox)).first()
+    return inserted if inserted is not None else find(idempotency_key)
 
 
 def find(idempotency_key: str) -> EmailOutbox | None:

@@ -11,10 +11,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.extensions import db
 
 
-def insert_ignoring_conflicts(model, values: dict, index_elements: list[str]) -> int:
-    """Insert one row unless it collides on `index_elements`; returns 1 if inserted."""
+def ignoring_conflicts(model, values: dict, index_elements: list[str]):
+    """The INSERT ... ON CONFLICT DO NOTHING statement for one row (add .returning())."""
     dialect = db.session.get_bind(mapper=model.__mapper__).dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    result = db.session.execute(insert(model).values(**values)
-                                .on_conflict_do_nothing(index_elements=index_elements))
+    return insert(model).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+
+
+def insert_ignoring_conflicts(model, values: dict, index_elements: list[str]) -> int:
+    """Insert one row unless it collides on `index_elements`; returns 1 if inserted."""
+    result = db.session.execute(ignoring_conflicts(model, values, index_elements))
     return result.rowcount or 0

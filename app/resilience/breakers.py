@@ -6,6 +6,9 @@ breaker only counts.
 
 With REDIS_URL the state lives in Redis (namespace per breaker) so every process sees the
 same open circuit; when Redis is unreachable the state falls back to process memory.
+A guarded call reads the state and the shared failure count in one round trip, and a
+success resets the count in Redis only when that read saw failures: a healthy dependency
+costs one Redis round trip per call, not two.
 """
 from __future__ import annotations
 
@@ -38,6 +41,9 @@ class SharedBreakerStorage(pybreaker.CircuitBreakerStorage):
         # the first call, so starting with Redis down costs no failures at start-up (with
         # one per breaker, the redis breaker would open before the app could serve).
         self.shared_reads = False
+        # The shared failure count as last read with the state (None: not known). Shared by
+        # the process's threads: at worst a success resets a count that is already zero.
+        self._seen_failures: int | None = None
 
     def _get(self, key: str) -> bytes | None:
         if not self.shared_reads:
@@ -49,8 +55,15 @@ class SharedBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     @property
     def state(self) -> str:
-        value = self._get("state")
-        return value.decode() if value else self._local.state
+        if not self.shared_reads:
+            return self._local.state
+        values = self._store.run(lambda r: r.mget(self._prefix + "state", self._prefix + "fail_counter"))
+        if values is None:  # Redis down: the process's own mirror
+            self._seen_failures = None
+            return self._local.state
+        state, failures = values
+        self._seen_failures = int(failures) if failures is not None else 0
+        return state.decode() if state else self._local.state
 
     @state.setter
     def state(self, state: str) -> None:
@@ -59,10 +72,14 @@ class SharedBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     def increment_counter(self) -> None:
         self._local.increment_counter()
+        self._seen_failures = None
         self._store.run(lambda r: r.incr(self._prefix + "fail_counter"))
 
     def reset_counter(self) -> None:
         self._local.reset_counter()
+        if self._seen_failures == 0:
+            return  # nothing to reset: the read before this call saw no failures
+        self._seen_failures = 0
         self._set("fail_counter", 0)
 
     def increment_success_counter(self) -> None:
