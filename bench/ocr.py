@@ -1,21 +1,27 @@
 """Ticket reading: exact-match accuracy per field and seconds per photo, on the synthetic
 ticket photos of bench/ticket_set.py, read through the real process pool.
 
-`python -m bench.ocr` prints the figures. Latency is taken one photo at a time (what a
+`python -m bench.ocr` prints the figures; `--api` also times POST /api/tickets/read in
+process (bench/ocr_api.py); `--write docs/benchmarks.md` puts them in that file's
+ticket-reading section (bench/ocr_doc.py). Latency is taken one photo at a time (what a
 driver waits, IPC included); throughput with every worker busy.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import statistics
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Sequence
 
 from app.integrations.ocr.base import KnownCity, OcrError, TicketReading
 from app.integrations.ocr.pool import OcrPool
+from bench import ocr_api, ocr_doc
 from bench.ticket_set import EVAL_COUNT, EVAL_SEED, TicketPhoto, known_cities, ticket_set
 
 FIELDS = ("citation_number", "issue_date", "issue_time", "plate", "plate_state", "violation",
@@ -116,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=EVAL_SEED)
     parser.add_argument("--count", type=int, default=EVAL_COUNT)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--api", action="store_true",
+                        help="also time POST /api/tickets/read in process, cleaning included")
+    parser.add_argument("--write", type=Path, metavar="MARKDOWN",
+                        help="write the figures as the ticket-reading section of this file "
+                             "(docs/benchmarks.md)")
     args = parser.parse_args(argv)
     figures = run(args.seed, args.count, args.workers)
     print(f"{figures['photos']} photos (seed {figures['seed']}), {figures['workers']} workers, "
@@ -128,6 +139,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{figures['photos_per_s']} photos/s with every worker busy")
     for line in figures["details"]:
         print(f"    {line}")
+    api = ocr_api.run(ticket_set(args.seed, args.count), args.workers) if args.api else None
+    if api:
+        print(f"  POST /api/tickets/read: p50 {api['api_p50_s']} s, p95 {api['api_p95_s']} s "
+              f"({api['api_ok']} answered 200); cleaning alone p50 {api['clean_p50_s']} s")
+    if args.write:
+        command = shlex.join(["python", "-m", "bench.ocr", *(argv if argv is not None else sys.argv[1:])])
+        ocr_doc.write(args.write, ocr_doc.section(figures, api, command))
+        print(f"wrote {args.write}")
     return 0
 
 
