@@ -102,10 +102,9 @@ class RefineForm(FlaskForm):
         Optional(), Length(max=500)])
 
 
-# USPS codes: the states, DC, the territories and the military "states".
-US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI AA AE AP".split())
+# A mailing address's state: the postal codes of the states, DC and the territories, and
+# the military "states" (Armed Forces Americas, Europe, Pacific), which `us` does not list.
+MAILING_STATES = frozenset({code for code, _ in PLATE_STATES} | {"AA", "AE", "AP"})
 
 
 def _upper(value):
@@ -113,7 +112,7 @@ def _upper(value):
 
 
 def _us_state(_form, field):
-    if field.data and field.data not in US_STATES:
+    if field.data and field.data not in MAILING_STATES:
         raise ValidationError("Please enter the two-letter state code, like CA or NY.")
 
 
