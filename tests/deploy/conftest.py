@@ -2,53 +2,57 @@
 
 The image is built from the working tree with the Dockerfile, on a Debian base made here
 (base_image.py), exactly once per test session; its build time and size are written to
-test-artifacts/deploy/image.json.
+test-artifacts/deploy/image.json. podman keeps its layers between runs (podman.py): a
+run whose requirements and Debian packages are unchanged rebuilds only the app's layers.
+Tests run the image by its id, so another run tagging a newer build cannot swap it.
 """
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shlex
 import time
 import tomllib
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.deploy import host_settings
-from tests.deploy.base_image import base_image
+from tests.deploy.image_build import build_image
 from tests.deploy.podman import Podman
 from tests.support.process import free_port, refused_url
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGE = "localhost/fightcitytickets:test"
+IMAGE = f"localhost/fightcitytickets:test-{os.getpid()}"  # this run's build
 PUBLIC_HOST = "fightcitytickets.test"
 
 
-@pytest.fixture(scope="session")
-def podman(tmp_path_factory):
-    engine = Podman(tmp_path_factory.mktemp("podman"))
-    yield engine
-    engine.reset()
+def pytest_collection_modifyitems(items):
+    """The deploy tests last: scripts/test builds the image in the background meanwhile."""
+    here = Path(__file__).parent
+    items.sort(key=lambda item: Path(item.path).is_relative_to(here))  # stable: order kept
 
 
 @pytest.fixture(scope="session")
-def app_image(podman, tmp_path_factory, artifacts_dir) -> str:
+def podman():
+    return Podman()
+
+
+@pytest.fixture(scope="session")
+def app_image(podman, tmp_path_factory, artifacts_dir) -> Iterator[str]:
     timings: dict[str, float] = {}
-    base = base_image(podman, timings)
-    secrets_dir = tmp_path_factory.mktemp("build-secrets")
     started = time.monotonic()
-    podman("build", "--network", "host", "--pull=never", "--build-arg", f"BASE_IMAGE={base}",
-           *host_settings.pip_build_secrets(secrets_dir), "--tag", IMAGE,
-           "--file", str(ROOT / "Dockerfile"), str(ROOT), timeout=1200)
-    timings["build_s"] = round(time.monotonic() - started, 1)
-    figures = {**timings, "image_mb": round(podman.image_size(IMAGE) / 1e6, 1),
+    image_id, base = build_image(podman, IMAGE, tmp_path_factory.mktemp("build"), timings)
+    timings["fixture_s"] = round(time.monotonic() - started, 1)  # with a wait for a prebuild
+    figures = {**timings, "image_mb": round(podman.image_size(image_id) / 1e6, 1),
                "base_mb": round(podman.image_size(base) / 1e6, 1)}
     (artifacts_dir / "deploy").mkdir(exist_ok=True)
     (artifacts_dir / "deploy" / "image.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(f"\nimage {IMAGE}: {figures}")
-    return IMAGE
+    yield image_id
+    podman.untag(IMAGE)  # the layers stay: the next run's build starts from them
 
 
 @pytest.fixture(scope="session")

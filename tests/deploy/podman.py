@@ -1,7 +1,11 @@
 """podman with the suite's own configuration and storage, and containers run as Fly would.
 
 Everything podman keeps (images, containers, its database and run-time files) lives under
-one directory, so the suite never touches a system-wide podman and can reset it whole.
+one directory, so the suite never touches a system-wide podman. That directory is kept
+between runs (STORAGE_HOME, outside the build context): the image's layers (apt, pip) are
+built once and reused while the Dockerfile's inputs are unchanged. Runs at the same time
+share it, as podman commands always may; each removes only its own containers and image
+tag, and `forget_old()` drops what no run has used for a day.
 The configuration is what this machine needs: runc with the cgroupfs manager (there is no
 systemd to delegate cgroups) and no default ulimits (the VM refuses podman's default
 nofile raise). Containers use the host's network, which is how they reach the suite's
@@ -16,6 +20,9 @@ import subprocess
 import time
 from pathlib import Path
 
+# Outside the working tree, so `podman build .` never walks it.
+STORAGE_HOME = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                / "fightcitytickets-tests" / "podman")
 CONTAINERS_CONF = """\
 [containers]
 default_ulimits = []
@@ -39,15 +46,15 @@ class PodmanError(RuntimeError):
 
 
 class Podman:
-    def __init__(self, home: Path):
+    def __init__(self, home: Path = STORAGE_HOME):
         binary = shutil.which("podman")
         if not binary:
             raise PodmanError("podman is not installed (scripts/test installs it from "
                               "scripts/lib/debian-packages)")
         self.binary, self.home = binary, Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
-        (self.home / "containers.conf").write_text(CONTAINERS_CONF.format(home=self.home))
-        (self.home / "storage.conf").write_text(STORAGE_CONF.format(home=self.home))
+        _write_atomically(self.home / "containers.conf", CONTAINERS_CONF.format(home=self.home))
+        _write_atomically(self.home / "storage.conf", STORAGE_CONF.format(home=self.home))
         self.env = {**os.environ, "CONTAINERS_CONF": str(self.home / "containers.conf"),
                     "CONTAINERS_STORAGE_CONF": str(self.home / "storage.conf")}
 
@@ -101,7 +108,29 @@ class Podman:
     def remove(self, container: str) -> None:
         self("rm", "--force", "--time", "5", container, check=False, timeout=60)
 
-    def reset(self) -> None:
-        """Remove every container and image this instance made, then its directory."""
-        self("system", "reset", "--force", check=False, timeout=300)
-        shutil.rmtree(self.home, ignore_errors=True)
+    def has_image(self, name: str) -> bool:
+        return self("image", "exists", name, check=False).returncode == 0
+
+    def untag(self, name: str) -> None:
+        """Drop this one name (alone, `podman untag IMAGE` drops all of the image's names);
+        the layers stay as build cache until forget_old() removes them."""
+        self("untag", name, name, check=False)
+
+    def forget_old(self, stale_names: list[str]) -> None:
+        """Untag `stale_names`, then remove what no run has made or used for a day: stopped
+        containers of killed runs, untagged images (earlier days' bases and builds)."""
+        for name in stale_names:
+            self.untag(name)
+        self("container", "prune", "--force", "--filter", "until=24h", check=False, timeout=300)
+        self("image", "prune", "--force", "--filter", "until=24h", check=False, timeout=300)
+
+    def names(self, repository: str) -> list[str]:
+        listed = self("images", "--noheading", "--format", "{{.Repository}}:{{.Tag}}", repository)
+        return listed.stdout.split()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Runs starting together write the same text; none may read a half-written file."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(text)
+    os.replace(partial, path)
