@@ -1,13 +1,14 @@
 """The print queue (§17): letters operators print and post, and recording that they did."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.admin.auth import audit, login_required
 from app.fulfilment import print_queue
+from app.models import appeal_by_public_id
 
 bp = Blueprint("print_queue", __name__, url_prefix="/print-queue")
 NO_DATE = "Enter the day the letter was posted: nothing is marked mailed without a date."
@@ -29,6 +30,8 @@ def index():
 @bp.post("/<public_id>/mailed")
 @login_required
 def record_mailed(public_id: str):
+    if appeal_by_public_id(public_id) is None:
+        abort(404, description="There is no appeal with that id.")
     form = MailedForm()
     if not form.validate():
         if "csrf_token" in form.errors:

@@ -32,8 +32,8 @@ def test_email_ids_out_of_range_or_unknown_are_404(operator_client, action):
 @pytest.mark.both_databases
 def test_appeal_and_webhook_ids_that_cannot_exist_are_404(operator_client):
     for value in BAD_STRINGS:
-        for method, path in (("get", "/admin/appeals/{}"), ("post", "/admin/appeals/{}/mailed"),
-                             ("get", "/admin/appeals/{}/letter"), ("get", "/admin/webhooks/{}"),
+        for method, path in (("get", "/admin/appeals/{}"), ("post", "/admin/print-queue/{}/mailed"),
+                             ("get", "/admin/appeals/{}/letter.pdf"), ("get", "/admin/webhooks/{}"),
                              ("post", "/admin/webhooks/{}/replay"),
                              ("post", "/admin/webhooks/{}/resolve")):
             response = getattr(operator_client, method)(path.format(value))

@@ -130,7 +130,7 @@ def test_a_refunded_or_unknown_appeal_cannot_be_recorded(app, admin_client):
     refunded = _paid(app, status="refunded")
     assert _record(admin_client, refunded, mailed_on=TODAY.isoformat()).status_code == 422
     assert _state(app, refunded)["letter"] is None
-    assert _record(admin_client, "nope", mailed_on=TODAY.isoformat()).status_code == 422
+    assert _record(admin_client, "nope", mailed_on=TODAY.isoformat()).status_code == 404
 
 
 def test_recording_needs_the_forms_csrf_token(app, admin_client):

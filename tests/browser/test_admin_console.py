@@ -53,8 +53,11 @@ def test_operator_console_in_a_browser(app_factory, browser, serve, shots):
 
         page.goto(f"{server.url}/admin/appeals/{ids['appeal']}")
         shot(page, "appeal-detail")
-        page.click("button:has-text('Mark mailed')")
+        page.goto(server.url + "/admin/print-queue/")  # mailed is recorded with its date there
+        shot(page, "print-queue")
+        page.click(f"#queue-{ids['appeal']} button:has-text('Record mailed')")
         page.wait_for_load_state()
+        page.goto(f"{server.url}/admin/appeals/{ids['appeal']}")
         assert page.locator("#appeal-status").inner_text() == "mailed"
         shot(page, "appeal-mailed")
         with app.app_context():
