@@ -121,12 +121,16 @@ def run(services: Services, count: int, workdir: Path) -> OutboxResult:
 
 
 def queue_messages(app: Flask, count: int) -> None:
-    """Queue `count` appeal links the way features do (tests/email/conftest.py)."""
+    """Queue `count` appeal links the way features do (tests/email/conftest.py), committing
+    every batch: on a loaded machine rendering them all in one transaction outlasts the
+    database's idle-in-transaction timeout."""
     with app.app_context():
         for i in range(count):
             enqueue(f"driver{i}@example.com", "appeal_link",
                     {"appeal_url": f"{BASE_URL}/appeals/bench{i}", "citation_number": f"9{i:08d}",
                      "driver_name": "Dana"}, idempotency_key=f"bench:{i}")
+            if i % BATCH_SIZE == BATCH_SIZE - 1:
+                db.session.commit()
         db.session.commit()
         db.session.remove()
 

@@ -19,7 +19,7 @@ from tests.chaos.gunicorn_app import ROOT, VENV_BIN
 RUNS = 3
 TARGET_S = 2.0
 POLL_S = 0.01
-DEADLINE_S = 30.0
+DEADLINE_S = 180.0  # reported even when far over the target (a loaded machine)
 
 
 @dataclass
