@@ -68,14 +68,15 @@ def test_the_mailed_links_are_what_change_consent(mail_app, smtp):
     assert "Withdraw" in client.get(links["revoke"]).get_data(as_text=True)  # a page, no change
     assert len(audit(app)) == 1
     done = client.post(links["revoke"], data={"reason": "I asked for it"},
-                       environ_base={"REMOTE_ADDR": "198.51.100.8"})
+                       environ_base={"REMOTE_ADDR": "198.51.100.8"}, follow_redirects=True)
+    assert [r.status_code for r in done.history] == [303]  # post/redirect/get
     assert done.status_code == 200 and "consent is withdrawn" in done.get_data(as_text=True)
     row = consent(app, "dana@example.com")
     assert row.marketing is False and row.erased_at is not None
     last = audit(app)[-1]
     assert (last.action, last.source, last.reason, last.ip_address) == (
         "revoke_consent", "web_form", "I asked for it", "198.51.100.8")
-    assert client.post(links["unsubscribe"]).status_code == 200
+    assert client.post(links["unsubscribe"]).status_code == 303
     assert audit(app)[-1].action == "unsubscribe"
 
 

@@ -138,3 +138,15 @@ def test_a_nul_in_the_reason_or_user_agent_still_unsubscribes(app_factory):
     assert (page.status_code, revoke.status_code, api.status_code) == (303, 303, 200)
     assert [(r.reason, r.user_agent) for r in audit(app)][0] == ("toomany", "MailClient")
     assert [r.reason for r in audit(app)][1:] == ["x", "ab"]
+
+
+def test_the_page_after_unsubscribing_can_be_reloaded_and_changes_nothing(unsub_app):
+    token = token_for(unsub_app, "dana@example.com")
+    client = unsub_app.test_client()
+    assert client.get(f"/unsubscribe/{token}/done").headers["Location"] == f"/unsubscribe/{token}"
+    response = client.post(f"/unsubscribe/{token}", data={"reason": ""})
+    assert response.status_code == 303
+    for _ in range(3):  # reloads of the page the driver lands on
+        page = client.get(response.headers["Location"])
+        assert page.status_code == 200 and "You are unsubscribed" in page.get_data(as_text=True)
+    assert len(audit(unsub_app)) == 1
