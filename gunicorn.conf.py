@@ -13,6 +13,12 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = None  # the app logs each request as a JSON line
 forwarded_allow_ips = "*"  # the app trusts exactly TRUSTED_PROXY_COUNT proxies itself
+# The master imports the app once and forks the workers from it: a cold start (Fly starts
+# machines on demand) imports it once instead of once per worker at the same time, and the
+# workers share those pages. create_app opens no connection and starts no thread (pools,
+# executors and the scheduler start lazily in each worker), and what does keep connections
+# (redis-py's pool, prometheus_client's files) checks the pid after a fork.
+preload_app = True
 
 # Prometheus multiprocess mode: every worker writes its metrics to files in this directory.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/fct-prometheus")
