@@ -93,7 +93,8 @@ def test_find_my_appeal_emails_a_link_on_our_address(hostile, smtp, env, base):
     response = client.post("/appeals/find", data={
         "csrf_token": token_for(client, "/appeals/find"), "citation_number": "912345678",
         "email": STORY["email"]})
-    assert response.status_code == 200
+    assert response.status_code == 303  # post/redirect/get, to a path: never the request's host
+    assert response.headers["Location"] == "/appeals/find?sent=1"
     [message] = deliver(app, smtp, 1)
     assert_links_point_at(message, base, f"{base}/appeals/{public_id}")
 
