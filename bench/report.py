@@ -46,7 +46,21 @@ def write(path: Path, run: Run) -> None:
     sections = [_header(run), _pages(run), _production(run), _startup(run), _profiles(run),
                 _fail_fast(run), _webhooks(run), _outbox(run), _failures(run)]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n\n".join(s for s in sections if s).rstrip() + "\n")
+    others = other_sections(path.read_text()) if path.exists() else ""
+    path.write_text("\n\n".join(s for s in [*sections, others] if s).rstrip() + "\n")
+
+
+OWN_HEADINGS = ("## Reproduce", "## 1", "## 2", "## 3", "## 4", "## Failures in this run")
+
+
+def other_sections(document: str) -> str:
+    """The sections other benchmarks wrote into the same file (letters, mailing, ticket
+    reading...), from the first heading this module does not write: kept as they are."""
+    lines = document.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("## ") and not line.startswith(OWN_HEADINGS):
+            return "\n".join(lines[i:]).strip()
+    return ""
 
 
 def _yes(ok: bool) -> str:
