@@ -22,7 +22,10 @@ STRIPE_ENV = dict(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test
 def make_appeal(app, *, status: str = "awaiting_payment", email: str = "driver@example.com",
                 **values) -> str:
     """An appeal at the payment step, created with the models; returns its public id."""
+    # Dated like a ticket started today (the start step always records it): the checkout
+    # sells mail only when it can count the days to the city's deadline.
     fields = dict(city_slug="sf", citation_number="912345678", email=email, status=status,
+                  violation_date=(utcnow() - timedelta(days=2)).date(),
                   letter_text="To the SFMTA: I ask for a review of this citation.",
                   letter_version=1, mail_class="standard", price_cents=989, currency="usd")
     fields.update(values)
