@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import machine, outbox, pages, report, services, startup, webhooks
-from tests.chaos.gunicorn_app import ROOT
+from testkit.gunicorn_app import ROOT
 
 
 SECTIONS = ("pages", "production", "profiles", "startup", "webhooks", "outbox", "fail_fast")

@@ -34,7 +34,7 @@ from app.fulfilment.appeal_letter import letter_pdf_for
 from app.fulfilment.letter_fonts import letter_fonts
 from app.models import Appeal, EvidencePhoto
 from bench.machine import load_average
-from tests.fulfilment.sample_letters import BODY, MIXED, exhibits, signature_png
+from testkit.pictures import BODY, MIXED, exhibits, signature_png
 
 PHOTO_SIZE = (4032, 3024)
 TARGET_P95_MS = 300.0

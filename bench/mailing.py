@@ -7,7 +7,7 @@ then the real job runs (`run_job`, as `flask jobs run-once mail_letters` does: i
 lock and run record) until every letter is mailed: it opens a `letters` row per appeal,
 claims each with FOR UPDATE SKIP LOCKED, prints its PDF (`letter_pdf_for`, a typed
 signature and no photos), posts it through the `mail` breaker to the stand-in and records
-the answer. The stand-in (tests/fakes/lob_api.py) runs in a child process so it does not
+the answer. The stand-in (testkit/fakes/lob_api.py) runs in a child process so it does not
 compete with the job for this process's interpreter lock. Reported beside the rate: the
 job's CPU time per letter and the PDF's share of it, measured on the same appeals after
 the run, because this machine's two cores are shared (see the load average).
@@ -33,16 +33,16 @@ from app.jobs.runner import run_job
 from app.models import Appeal, Letter
 from bench.machine import load_average
 from bench.services import build_app, dispose_engine
-from tests.chaos.gunicorn_app import ROOT
-from tests.fulfilment.mailing_helpers import LOB_KEY, paid_appeal
-from tests.support.postgres import PostgresServer
-from tests.support.servers import RedisServer
+from testkit.gunicorn_app import ROOT
+from testkit.mailing import LOB_KEY, paid_appeal
+from testkit.postgres import PostgresServer
+from testkit.servers import RedisServer
 
 MAILING_DB = "bench_mailing"
 TARGET_PER_S = 20.0
 STAND_IN = f"""
 import sys
-from tests.fakes.lob_api import LobAPIServer
+from testkit.fakes.lob_api import LobAPIServer
 lob = LobAPIServer(api_key={LOB_KEY!r}).start()
 print("port", lob.port, flush=True)
 for line in sys.stdin:

@@ -33,7 +33,7 @@ from app.extensions import db
 from app.jobs.runner import run_job
 from app.models import EmailOutbox, OutboxStatus
 from bench.services import Services, build_app, dispose_engine
-from tests.chaos.gunicorn_app import ROOT
+from testkit.gunicorn_app import ROOT
 
 OUTBOX_DB = "bench_outbox"  # its own database: the webhook run leaves receipts queued
 TARGET_RATIO = 0.6

@@ -23,7 +23,7 @@ import requests
 
 from bench import cpu, profile, wrk
 from bench.services import Services, capture_responses
-from tests.webhooks.helpers import make_appeal
+from testkit.appeals import make_appeal
 
 PATHS = ("/health", "/api/public/cities/sf", "/appeals/{public_id}")
 # bare / hardened CPU per request (the steadier figure); the appeal page's bare twin runs

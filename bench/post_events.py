@@ -18,7 +18,7 @@ import time
 
 import requests
 
-from tests.fakes.stripe_objects import sign_event
+from testkit.fakes.stripe_objects import sign_event
 
 
 def post_all(spec: dict) -> dict:

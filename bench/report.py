@@ -298,7 +298,7 @@ Ratio job / smtplib: **{o.ratio:.2f}** (target >= {outbox.TARGET_RATIO}: {_yes(o
 before: {_before("outbox_ratio", "{:.2f}")}).
 Messages sent by each job run: {", ".join(map(str, o.sent_per_run))} (a run claims up to \
 {outbox.BATCH_SIZE}).{oversized}
-Both send to a fresh local aiosmtpd server (tests/fakes/smtp_server.py) in its own process.
+Both send to a fresh local aiosmtpd server (testkit/fakes/smtp_server.py) in its own process.
 The job also builds each MIME message, claims its batch with `FOR UPDATE SKIP LOCKED`,
 takes its Redis lock, goes through the `email` breaker and commits each outcome.
 

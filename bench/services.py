@@ -24,9 +24,9 @@ from flask import Flask
 from app import create_app
 from app.config import DEFAULT_LIMITS, Settings
 from app.extensions import db
-from tests.chaos.gunicorn_app import GunicornApp
-from tests.support.servers import PostgresServer, RedisServer
-from tests.fakes.stripe_api import StripeAPIServer
+from testkit.gunicorn_app import GunicornApp
+from testkit.servers import PostgresServer, RedisServer
+from testkit.fakes.stripe_api import StripeAPIServer
 
 WORKERS, THREADS = 2, 4  # gunicorn gthread, for both apps
 BENCH_DB = "bench"

@@ -2,7 +2,7 @@
 
     python -m bench.smtp_sink
 
-Starts tests/fakes/smtp_server.SMTPServer (aiosmtpd, no STARTTLS) on a free 127.0.0.1 port
+Starts testkit/fakes/smtp_server.SMTPServer (aiosmtpd, no STARTTLS) on a free 127.0.0.1 port
 and prints "port N". Each "count" line on stdin is answered with a JSON line
 {"messages": accepted, "message_ids": distinct Message-IDs}; the end of stdin (the parent
 closing it, or dying) stops the server. Its own process, so the sender being measured
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 
-from tests.fakes.smtp_server import SMTPServer
+from testkit.fakes.smtp_server import SMTPServer
 
 
 def main() -> int:

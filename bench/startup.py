@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 
 from bench.services import Services
-from tests.chaos.gunicorn_app import ROOT, VENV_BIN
+from testkit.gunicorn_app import ROOT, VENV_BIN
 
 RUNS = 3
 TARGET_S = 2.0

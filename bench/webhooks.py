@@ -25,8 +25,8 @@ from app.extensions import db
 from app.models import Appeal, AppealStatus, EmailOutbox, StripeEvent
 from bench import cpu
 from bench.services import WEBHOOK_SECRET, Services
-from tests.chaos.gunicorn_app import ROOT
-from tests.fakes.stripe_objects import make_event
+from testkit.gunicorn_app import ROOT
+from testkit.fakes.stripe_objects import make_event
 
 DUPLICATE_SHARE = 0.10
 SENDER_THREADS = 16  # like wrk's 16 connections: twice the app's 2 x 4 threads

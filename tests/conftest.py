@@ -48,7 +48,7 @@ def services_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres(services_dir):
-    from tests.support.servers import PostgresServer
+    from testkit.servers import PostgresServer
 
     server = PostgresServer(services_dir / "pg")
     server.start()
@@ -58,7 +58,7 @@ def postgres(services_dir):
 
 @pytest.fixture(scope="session")
 def redis_server(services_dir):
-    from tests.support.servers import RedisServer
+    from testkit.servers import RedisServer
 
     server = RedisServer(services_dir / "redis")
     server.start()

@@ -22,12 +22,12 @@ import redis
 import sentry_sdk
 import stripe
 
-from tests.fakes import tls
-from tests.fakes.openai_server import OpenAIServer
-from tests.fakes.sentry_sink import SentrySink, parse_envelope
-from tests.fakes.smtp_server import SMTPServer
-from tests.fakes.stripe_api import StripeAPIServer, fixture, make_event, sign_event
-from tests.support.servers import PostgresServer, RedisServer
+from testkit.fakes import tls
+from testkit.fakes.openai_server import OpenAIServer
+from testkit.fakes.sentry_sink import SentrySink, parse_envelope
+from testkit.fakes.smtp_server import SMTPServer
+from testkit.fakes.stripe_api import StripeAPIServer, fixture, make_event, sign_event
+from testkit.servers import PostgresServer, RedisServer
 from tests.support.threads import no_leaked_threads  # noqa: F401  (autouse)
 
 SECRET = "whsec_test_local"

@@ -1,4 +1,4 @@
-"""The local Lob API (tests/fakes/lob_api.py) driven by Lob's official SDK, lob-python, and
+"""The local Lob API (testkit/fakes/lob_api.py) driven by Lob's official SDK, lob-python, and
 by plain HTTP (httpx, multipart with the PDF): if these pass, a test that uses the stand-in
 exercises what the real API answers, and its answers conform to Lob's published schemas.
 """
@@ -23,11 +23,11 @@ from lob_python.model.ltr_use_type import LtrUseType
 from lob_python.model.mail_type import MailType
 from lob_python.model.us_verifications_writable import UsVerificationsWritable
 
-from tests.fakes.http_base import FakeHTTPServer
-from tests.fakes.lob_api import LobAPIServer
-from tests.fakes.lob_events import CERTIFIED, NORMAL, sign_lob_event
-from tests.fakes.lob_objects import example, schema_errors
-from tests.fakes.lob_requests import REQUIRED
+from testkit.fakes.http_base import FakeHTTPServer
+from testkit.fakes.lob_api import LobAPIServer
+from testkit.fakes.lob_events import CERTIFIED, NORMAL, sign_lob_event
+from testkit.fakes.lob_objects import example, schema_errors
+from testkit.fakes.lob_requests import REQUIRED
 from tests.support.threads import no_leaked_threads  # noqa: F401  (autouse)
 
 KEY = "test_lob_key"

@@ -6,7 +6,7 @@ import pytest
 from app.extensions import db
 from app.models import Appeal, AppealStatus
 from tests.appeals.conftest import NO_LIMITS, load, ready_to_pay, start_appeal, token_for
-from tests.support.process import refused_url
+from testkit.process import refused_url
 
 UNAVAILABLE = "Payments are temporarily unavailable — your appeal is saved"
 

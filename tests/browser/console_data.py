@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models import (AdminUser, Appeal, AppealStatus, ConsentAuditLog, EmailOutbox,
                         FailedWebhook, OutboxStatus)
 from app.resilience.breakers import guard
-from tests.fakes.stripe_objects import fixture, make_event
+from testkit.fakes.stripe_objects import fixture, make_event
 
 OPERATOR, PASSWORD = "ops@fightcitytickets.com", "correct horse battery staple"
 

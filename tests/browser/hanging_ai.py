@@ -1,5 +1,5 @@
 """An OpenAI-compatible endpoint that accepts requests and never answers (the "hang" mode),
-kept here while tests/fakes/openai_server.py is not available to this folder."""
+kept here while testkit/fakes/openai_server.py is not available to this folder."""
 from __future__ import annotations
 
 import threading

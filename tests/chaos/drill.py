@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from tests.chaos.gunicorn_app import ROOT
+from testkit.gunicorn_app import ROOT
 
 
 @dataclass

@@ -11,9 +11,9 @@ import requests
 
 from tests.appeals.conftest import NO_LIMITS, ready_to_pay, start_appeal, tell_story, token_for
 from tests.chaos.drill import HttpClient, Load, summarize, wait_until
-from tests.chaos.gunicorn_app import GunicornApp
+from testkit.gunicorn_app import GunicornApp
 from tests.support.fixtures import fake_openai  # noqa: F401 (fixture)
-from tests.support.process import refused_url
+from testkit.process import refused_url
 
 pytestmark = [pytest.mark.chaos, pytest.mark.postgres]
 

@@ -7,7 +7,7 @@ import requests
 
 from app.resilience.limits import limiter
 from app.jobs.runner import run_job
-from tests.chaos.gunicorn_app import GunicornApp
+from testkit.gunicorn_app import GunicornApp
 
 pytestmark = pytest.mark.chaos
 

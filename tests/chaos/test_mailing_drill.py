@@ -22,10 +22,10 @@ from app.fulfilment.mailing import OUTAGE_ALERT
 from app.models import Appeal, Letter
 from app.models.base import utcnow
 from tests.chaos.drill import Load, summarize
-from tests.chaos.gunicorn_app import ROOT, VENV_BIN, GunicornApp
-from tests.fakes.lob_api import LobAPIServer
+from testkit.gunicorn_app import ROOT, VENV_BIN, GunicornApp
+from testkit.fakes.lob_api import LobAPIServer
 from tests.support.fixtures import fake_stripe  # noqa: F401
-from tests.fulfilment.mailing_helpers import LOB_KEY, alerts, letters, lob_env, paid_appeal
+from testkit.mailing import LOB_KEY, alerts, letters, lob_env, paid_appeal
 from tests.webhooks.helpers import STRIPE_ENV, body_and_header, event_for, open_session
 
 pytestmark = [pytest.mark.chaos, pytest.mark.postgres]

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import EmailOutbox, OutboxStatus
 from app.models.base import utcnow
 from tests.chaos.drill import Load, summarize, wait_until
-from tests.chaos.gunicorn_app import ROOT, VENV_BIN, GunicornApp
+from testkit.gunicorn_app import ROOT, VENV_BIN, GunicornApp
 from tests.email.conftest import BASE_URL, make_due, queue, rows
 from tests.email.smtp_helpers import StoppableSMTPServer
 

@@ -11,7 +11,7 @@ import requests
 
 from tests.appeals.conftest import start_appeal
 from tests.chaos.drill import HttpClient, Load, summarize, wait_until
-from tests.chaos.gunicorn_app import GunicornApp
+from testkit.gunicorn_app import GunicornApp
 
 pytestmark = pytest.mark.chaos
 
@@ -21,7 +21,7 @@ OUTAGE_S = 20
 
 @pytest.fixture
 def drill_postgres(tmp_path):
-    from tests.support.servers import PostgresServer
+    from testkit.servers import PostgresServer
 
     server = PostgresServer(tmp_path / "pg")
     server.start()
@@ -32,7 +32,7 @@ def drill_postgres(tmp_path):
 
 @pytest.fixture
 def drill_redis(tmp_path):
-    from tests.support.servers import RedisServer
+    from testkit.servers import RedisServer
 
     server = RedisServer(tmp_path / "redis")
     server.start()

@@ -13,8 +13,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Appeal, EmailOutbox, Letter, LetterEvent
-from tests.chaos.gunicorn_app import GunicornApp
-from tests.fakes.lob_events import event_body, lob_webhook_headers
+from testkit.gunicorn_app import GunicornApp
+from testkit.fakes.lob_events import event_body, lob_webhook_headers
 from tests.fulfilment.lob_tracking import LOB_SECRET, lob_event, mailed_letter
 
 pytestmark = [pytest.mark.chaos, pytest.mark.postgres]

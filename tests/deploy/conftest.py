@@ -22,7 +22,7 @@ import pytest
 
 from tests.deploy.image_build import build_image
 from tests.deploy.podman import Podman
-from tests.support.process import free_port, refused_url
+from testkit.process import free_port, refused_url
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE = f"localhost/fightcitytickets:test-{os.getpid()}"  # this run's build

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AiRequest
 from tests.drafts.conftest import JSON, LETTER_TEXT, draft, load, make_appeal, poll, requests_of
-from tests.fakes.openai_server import DEFAULT_REPLY, OpenAIServer
+from testkit.fakes.openai_server import DEFAULT_REPLY, OpenAIServer
 
 PARALLEL = 8
 USAGE = 375  # what the provider reports for each call

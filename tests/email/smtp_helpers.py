@@ -1,4 +1,4 @@
-"""A local helper on top of tests/fakes/smtp_server.py: a server that shuts down mid-batch,
+"""A local helper on top of testkit/fakes/smtp_server.py: a server that shuts down mid-batch,
 and can call `on_data()` as each message's DATA arrives.
 
 `stop_after = n`: once n messages have been accepted, the next MAIL FROM is answered
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from tests.fakes.smtp_server import SMTPServer, _Handler
+from testkit.fakes.smtp_server import SMTPServer, _Handler
 
 
 class _StoppingHandler(_Handler):

@@ -243,7 +243,7 @@ def test_two_runners_draining_one_outbox_never_send_a_message_twice(mail_app, sm
 def test_starttls_is_required_when_configured_and_never_falls_back_to_plain_text(
         app_factory, monkeypatch):
     from tests.email.smtp_helpers import StoppableSMTPServer
-    from tests.fakes import tls
+    from testkit.fakes import tls
 
     server = StoppableSMTPServer().start()  # offers STARTTLS with a self-signed certificate
     try:

@@ -6,8 +6,8 @@ import secrets
 
 from app.extensions import db
 from app.models import Appeal, EmailOutbox, Letter, LetterEvent, OperatorAlert
-from tests.fakes.lob_events import event_body, lob_webhook_headers, make_lob_event
-from tests.fakes.lob_objects import example, new_id
+from testkit.fakes.lob_events import event_body, lob_webhook_headers, make_lob_event
+from testkit.fakes.lob_objects import example, new_id
 
 LOB_SECRET = "lob_webhook_secret_for_tests"
 LOB_ENV = dict(LOB_WEBHOOK_SECRET=LOB_SECRET)

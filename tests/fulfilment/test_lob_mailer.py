@@ -1,4 +1,4 @@
-"""The Lob mailer against the local Lob API (tests/fakes/lob_api.py), failing for real."""
+"""The Lob mailer against the local Lob API (testkit/fakes/lob_api.py), failing for real."""
 from __future__ import annotations
 
 import email.utils
@@ -17,7 +17,7 @@ from app.integrations.mail.base import (MailConfigError, MailRejected, MailReque
 from app.integrations.mail.lob import LobMailer
 from app.integrations.mail.lob_retry import retry_after
 from app.integrations.mail.manual import ManualMailer
-from tests.fakes.lob_api import LobAPIServer
+from testkit.fakes.lob_api import LobAPIServer
 from tests.fulfilment.sample_letters import sample_letter
 
 KEY = "test_lob_key"

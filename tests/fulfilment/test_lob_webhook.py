@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.fakes.lob_events import event_body, lob_webhook_headers
+from testkit.fakes.lob_events import event_body, lob_webhook_headers
 from tests.fulfilment.lob_tracking import (LOB_ENV, LOB_SECRET, lob_event, letter_state,
                                            mailed_letter, post_event)
 

@@ -11,10 +11,10 @@ from app.extensions import db
 from app.fulfilment.mailing import OUTAGE_ALERT, mail_letters
 from app.integrations.mail.base import idempotency_key
 from app.models import Appeal, AppealStatus, LetterStatus
-from tests.fakes.lob_api import LobAPIServer
+from testkit.fakes.lob_api import LobAPIServer
 from tests.support.fixtures import fake_stripe  # noqa: F401
 from tests.webhooks.helpers import STRIPE_ENV, deliver, event_for, open_session
-from tests.fulfilment.mailing_helpers import (LETTER, LOB_KEY, alerts, appeal_status, letters,
+from testkit.mailing import (LETTER, LOB_KEY, alerts, appeal_status, letters,
                                               lob_env, make_due, outbox, paid_appeal, run_job,
                                               short_timeouts)
 

@@ -7,7 +7,7 @@ import sentry_sdk
 
 from tests.appeals.conftest import NO_LIMITS, ready_to_pay, token_for
 from tests.support.fixtures import sentry_sink  # noqa: F401  (fixture)
-from tests.support.process import refused_url
+from testkit.process import refused_url
 
 
 def test_breaker_alert_raised_on_an_appeal_page_carries_no_appeal_id(app_factory, sentry_sink):

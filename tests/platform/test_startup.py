@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from tests.chaos.gunicorn_app import ROOT, GunicornApp
+from testkit.gunicorn_app import ROOT, GunicornApp
 from tests.conftest import BASE_ENV
 from tests.platform.test_config import PRODUCTION
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.openai_server import OpenAIServer
-from tests.fakes.sentry_sink import SentrySink
-from tests.fakes.stripe_api import StripeAPIServer
+from testkit.fakes.openai_server import OpenAIServer
+from testkit.fakes.sentry_sink import SentrySink
+from testkit.fakes.stripe_api import StripeAPIServer
 
 
 @pytest.fixture

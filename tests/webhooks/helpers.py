@@ -11,29 +11,13 @@ from app.extensions import db
 from app.jobs.runner import run_job
 from app.models import Appeal, EmailOutbox, FailedWebhook, StripeEvent
 from app.models.base import utcnow
-from tests.fakes.stripe_api import StripeAPIServer
-from tests.fakes.stripe_objects import make_event, sign_event
+from testkit.fakes.stripe_api import StripeAPIServer
+from testkit.appeals import make_appeal  # noqa: F401  (the webhook tests use it from here)
+from testkit.fakes.stripe_objects import make_event, sign_event
 
 SECRET = "whsec_test"
 STRIPE_ENV = dict(STRIPE_SECRET_KEY="sk_test_x", STRIPE_PUBLISHABLE_KEY="pk_test_x",
                   STRIPE_WEBHOOK_SECRET=SECRET)
-
-
-def make_appeal(app, *, status: str = "awaiting_payment", email: str = "driver@example.com",
-                **values) -> str:
-    """An appeal at the payment step, created with the models; returns its public id."""
-    # Dated like a ticket started today (the start step always records it): the checkout
-    # sells mail only when it can count the days to the city's deadline.
-    fields = dict(city_slug="sf", citation_number="912345678", email=email, status=status,
-                  violation_date=(utcnow() - timedelta(days=2)).date(),
-                  letter_text="To the SFMTA: I ask for a review of this citation.",
-                  letter_version=1, mail_class="standard", price_cents=989, currency="usd")
-    fields.update(values)
-    with app.app_context():
-        appeal = Appeal(**fields)
-        db.session.add(appeal)
-        db.session.commit()
-        return appeal.public_id
 
 
 def open_session(app, fake: StripeAPIServer, public_id: str) -> str:

@@ -11,7 +11,7 @@ from app.webhooks.cli import webhooks_cli
 from tests.webhooks.helpers import (appeal_row, deliver, event_for, failed_webhooks, make_appeal,
                                     make_due, open_session, outbox, retry_until_settled,
                                     stripe_events)
-from tests.fakes.stripe_objects import make_event
+from testkit.fakes.stripe_objects import make_event
 
 
 def _paid(stripe_app, fake_stripe):

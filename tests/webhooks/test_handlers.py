@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models import OperatorAlert
 from tests.webhooks.helpers import (appeal_row, deliver, event_for, make_appeal, open_session,
                                     outbox, stripe_events)
-from tests.fakes.stripe_objects import fixture, make_event
+from testkit.fakes.stripe_objects import fixture, make_event
 
 
 def _paid_session(stripe_app, fake_stripe, **appeal_values):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from tests.webhooks.helpers import STRIPE_ENV, deliver, stripe_events
-from tests.fakes.stripe_objects import fixture, make_event
+from testkit.fakes.stripe_objects import fixture, make_event
 
 
 def test_webhook_limit_is_per_ip_and_429_is_problem_json(app_factory, fake_stripe):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.webhooks.helpers import (SECRET, body_and_header, failed_webhooks, make_appeal,
                                     open_session, stripe_events)
-from tests.fakes.stripe_objects import make_event, sign_event
+from testkit.fakes.stripe_objects import make_event, sign_event
 
 
 def _event(stripe_app, fake_stripe) -> dict:

@@ -14,8 +14,8 @@ import json
 
 from werkzeug.formparser import parse_form_data
 
-from tests.fakes.lob_objects import ADDRESS_LINES_MAX, LobError, enum
-from tests.fakes.stripe_objects import decode_form
+from testkit.fakes.lob_objects import ADDRESS_LINES_MAX, LobError, enum
+from testkit.fakes.stripe_objects import decode_form
 
 REQUIRED = ("to", "from", "file", "color", "use_type")
 ENUMS = {"mail_type": "mail_type", "extra_service": "extra_service",

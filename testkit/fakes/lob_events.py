@@ -22,7 +22,7 @@ import time
 
 import httpx
 
-from tests.fakes.lob_objects import enum, example, iso, new_id
+from testkit.fakes.lob_objects import enum, example, iso, new_id
 
 NORMAL = {"letter.mailed": "Mailed", "letter.in_transit": "In Transit",
           "letter.in_local_area": "In Local Area",

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import redis
 
-from tests.support.postgres import PostgresServer  # noqa: F401 - re-exported
-from tests.support.process import START_DEADLINE_S, free_port, tail, track  # noqa: F401
+from testkit.postgres import PostgresServer  # noqa: F401 - re-exported
+from testkit.process import START_DEADLINE_S, free_port, tail, track  # noqa: F401
 
 
 class RedisServer:

@@ -18,7 +18,7 @@ import json
 import re
 import zlib
 
-from tests.fakes.http_base import FakeHTTPServer, Request
+from testkit.fakes.http_base import FakeHTTPServer, Request
 
 try:
     import brotli

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import requests
 
-from tests.support.process import free_port
+from testkit.process import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
 

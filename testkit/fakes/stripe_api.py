@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl
 
 import stripe
 
-from tests.fakes.http_base import FakeHTTPServer, Request
-from tests.fakes.stripe_objects import (StripeError, StripeStore, decode_form, fixture,  # noqa: F401
+from testkit.fakes.http_base import FakeHTTPServer, Request
+from testkit.fakes.stripe_objects import (StripeError, StripeStore, decode_form, fixture,  # noqa: F401
                                         make_event, new_id, sign_event)
 
 COLLECTIONS = {"/v1/checkout/sessions/": "checkout.session", "/v1/payment_intents/": "payment_intent",

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from tests.support.process import START_DEADLINE_S, free_port, tail, track
+from testkit.process import START_DEADLINE_S, free_port, tail, track
 
 
 def _pg_binary(name: str) -> str:

@@ -26,8 +26,8 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.fakes import tls
-from tests.support.process import free_port
+from testkit.fakes import tls
+from testkit.process import free_port
 
 MODES = ("accept", "defer", "reject")
 DEFER = "451 4.3.0 Temporary failure, please try again later"

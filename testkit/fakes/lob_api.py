@@ -27,10 +27,10 @@ import datetime as dt
 import threading
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.http_base import FakeHTTPServer, Request
-from tests.fakes.lob_events import deliver_lob_events, make_lob_event, tracking_event
-from tests.fakes.lob_objects import LobError, address, letter, new_id, us_verification
-from tests.fakes.lob_requests import decode_body, letter_params, verification_params
+from testkit.fakes.http_base import FakeHTTPServer, Request
+from testkit.fakes.lob_events import deliver_lob_events, make_lob_event, tracking_event
+from testkit.fakes.lob_objects import LobError, address, letter, new_id, us_verification
+from testkit.fakes.lob_requests import decode_body, letter_params, verification_params
 
 IDEMPOTENCY_KEY_MAX = 256
 DROP = object()  # an answer that is never sent: the connection is closed instead

@@ -16,7 +16,7 @@ import itertools
 import time
 from typing import Callable
 
-from tests.fakes.http_base import FakeHTTPServer, Request
+from testkit.fakes.http_base import FakeHTTPServer, Request
 
 CHAT_PATHS = ("/chat/completions", "/v1/chat/completions")
 DEFAULT_REPLY = "Dear Hearing Officer,\n\nI was parked legally.\n"
