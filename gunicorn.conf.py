@@ -31,6 +31,15 @@ def on_starting(server):
     os.makedirs(path, exist_ok=True)
 
 
+def when_ready(server):
+    """Runs in the master after the app is loaded (preload) and before the workers fork."""
+    from datetime import date
+
+    from app.cities.deadlines import warm_calendars
+
+    warm_calendars(date.today())
+
+
 def child_exit(server, worker):
     """Mark a dead worker so its live gauges stop counting."""
     from prometheus_client import multiprocess

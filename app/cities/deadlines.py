@@ -60,6 +60,13 @@ def _federal_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.US(years=year))  # observed days included (July 3, Dec 31, …)
 
 
+def warm_calendars(today: date) -> None:
+    """Load this year's and next year's holidays now: the first load costs 0.3-1 s, which
+    gunicorn pays once in the master (workers inherit it) instead of a driver's checkout."""
+    for year in (today.year, today.year + 1):
+        _federal_holidays(year)
+
+
 def is_business_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _federal_holidays(day.year)
 
