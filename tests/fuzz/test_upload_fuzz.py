@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from tests.appeals.conftest import NO_LIMITS, start_appeal, tell_story, token_for, write_letter
+from tests.appeals.conftest import (ADDRESS, NO_LIMITS, start_appeal, tell_story, token_for,
+                                    write_letter)
 from tests.appeals.image_files import SECRET
 from tests.appeals.uploads import stored_bytes, stored_photos, upload
 from tests.fuzz.image_mutations import mutated_files, pictures
@@ -94,7 +95,7 @@ def test_corrupted_signatures_never_get_a_5xx_or_hang(app_factory):
             raw[spot:spot + 1] = data.draw(st.binary(max_size=4))
         value = "data:image/png;base64," + base64.b64encode(bytes(raw)).decode()
         response, seconds = _timed(lambda: client.post(url, data={
-            "csrf_token": token, "signature_data": value, "signature_name": ""}))
+            "csrf_token": token, "signature_data": value, "signature_name": "", **ADDRESS}))
         statuses[response.status_code] += 1
         assert response.status_code < 500, response.get_data(as_text=True)[:300]
         assert seconds < BUDGET_S
