@@ -75,7 +75,8 @@ def verify(payload: bytes, timestamp: str | None, signature: str | None, secret:
         raise InvalidLobEvent("The Lob-Signature-Timestamp header is not a timestamp.") from None
     expected = hmac.new(secret.encode(), timestamp.encode() + b"." + payload,
                         hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature.strip().lower()):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a 500 for a junk header).
+    if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
         raise InvalidLobEvent("The Lob signature is not valid for this body.")
     sent_s = sent / 1000 if sent >= MS_THRESHOLD else sent
     if abs(time.time() - sent_s) > TOLERANCE_S:

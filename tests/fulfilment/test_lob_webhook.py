@@ -50,6 +50,14 @@ def test_a_forged_signature_is_refused(lob_app, client):
     _assert_refused(client.post("/webhooks/lob", data=body, headers=headers), lob_app, letter)
 
 
+def test_a_signature_header_with_non_ascii_characters_is_refused_not_a_500(lob_app, client):
+    letter = mailed_letter(lob_app)
+    body = event_body(lob_event("letter.delivered", letter["lob"]))
+    headers = lob_webhook_headers(body, LOB_SECRET)
+    headers["Lob-Signature"] = "é" * 64
+    _assert_refused(client.post("/webhooks/lob", data=body, headers=headers), lob_app, letter)
+
+
 def test_a_signature_made_with_another_secret_is_refused(lob_app, client):
     letter = mailed_letter(lob_app)
     response = post_event(client, lob_event("letter.delivered", letter["lob"]), secret="someone-else")
