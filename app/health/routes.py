@@ -35,7 +35,8 @@ LOOPBACK = ("127.0.0.1", "::1")
 
 def _bearer_ok(expected: str) -> bool:
     header = request.headers.get("Authorization", "")
-    return bool(expected) and hmac.compare_digest(header, f"Bearer {expected}")
+    # As bytes: compare_digest refuses str with non-ASCII characters (a 500 for a junk header).
+    return bool(expected) and hmac.compare_digest(header.encode(), f"Bearer {expected}".encode())
 
 
 def _authorized() -> bool:

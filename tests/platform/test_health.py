@@ -162,3 +162,10 @@ def test_metrics_loopback_is_the_socket_peer_not_a_forwarded_header(app_factory)
     assert through_a_local_proxy.status_code == 403
     local = client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"})
     assert local.status_code == 200 and b"fct_http_requests_total" in local.data
+
+
+def test_a_token_header_with_non_ascii_characters_is_refused_not_a_500(app_factory):
+    client = app_factory(HEALTH_TOKEN="h-token").test_client()
+    response = client.get("/health/full", headers={"Authorization": "Bearer h-tokén"})
+    assert response.status_code == 200, response.status_code  # as without a token: statuses only
+    assert all(set(check) == {"status"} for check in response.get_json()["checks"].values())

@@ -178,3 +178,9 @@ def test_driver_flow_through_the_checkout_page_in_demo_mode(app, client):
     row = appeal_row(app, public_id)
     assert row["status"] == "paid" and row["price_cents"] == 1989
     assert len(outbox(app, "receipt")) == 1
+
+
+def test_a_demo_session_id_with_non_ascii_characters_is_not_found_not_a_500(app, client):
+    response = client.get("/webhooks/demo/checkout/demo_cs_a.b.c.d.e.%C3%A9%C3%A9?t=x")
+    assert response.status_code == 404, response.status_code
+    assert "Traceback" not in response.get_data(as_text=True)

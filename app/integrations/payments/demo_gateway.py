@@ -100,7 +100,7 @@ class DemoPaymentGateway:
         body, _, mac = object_id.removeprefix(prefix).rpartition(".")
         parts = body.split(".")
         if not (object_id.startswith(prefix) and len(parts) == 5
-                and hmac.compare_digest(mac, self._mac(body))):
+                and hmac.compare_digest(mac.encode(), self._mac(body).encode())):
             raise PaymentsRejected(f"No such {kind}: {object_id}")
         public_id, version, mail_class, amount, currency = parts
         appeal = appeal_by_public_id(public_id)
