@@ -12,8 +12,8 @@ trip, and the rate-limit headers written right after it (Flask-Limiter reads the
 count and reset time) are answered from that reply instead of two more round trips. The
 memory counters do without limits' expiry timer thread, which MemoryStorage restarts on
 each hit once it has finished (a new thread every ~10 ms under load): a fixed window's
-counter expires when it is next read, and the cache_purge job drops the ones never read
-again (purge_expired).
+counter expires when it is next read, a hit sweeps the expired ones at most once a second,
+and the cache_purge job drops what is left (purge_expired).
 """
 from __future__ import annotations
 
@@ -36,10 +36,34 @@ LAST_HIT_FRESH_S = 0.5
 
 class TimerlessMemoryStorage(MemoryStorage):
     """MemoryStorage without the expiry timer thread (see the module docstring). Only
-    fixed-window counters are kept here; moving-window events would need the timer."""
+    fixed-window counters are kept here; moving-window events would need the timer.
+
+    Expired counters are swept inline, at most once a second, by the hit that finds the
+    sweep due: a spray of distinct client addresses then holds about a second's worth of
+    counters, as the timer kept it, instead of growing until the next cache_purge.
+    """
+
+    SWEEP_EVERY_S = 1.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._next_sweep = time.monotonic() + self.SWEEP_EVERY_S
 
     def _MemoryStorage__schedule_expiry(self) -> None:  # the base class's private hook
-        pass
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.SWEEP_EVERY_S
+            self.purge_expired()
+
+    def purge_expired(self) -> int:
+        """Drop expired counters; returns how many remain."""
+        now = time.time()
+        for key, expires in list(self.expirations.items()):
+            if expires <= now:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
+                self.locks.pop(key, None)
+        return len(self.storage)
 
 
 class _LastHit(threading.local):
@@ -129,10 +153,4 @@ class FailoverStorage(Storage):
 
     def purge_expired(self) -> int:
         """Drop expired in-memory counters (the cache_purge job); returns how many remain."""
-        now = time.time()
-        for key, expires in list(self.memory.expirations.items()):
-            if expires <= now:
-                self.memory.storage.pop(key, None)
-                self.memory.expirations.pop(key, None)
-                self.memory.locks.pop(key, None)
-        return len(self.memory.storage)
+        return self.memory.purge_expired()
