@@ -42,19 +42,13 @@ def test_a_signed_event_is_recorded_once_and_a_redelivery_changes_nothing(lob_ap
     assert state["event_ids"] == [event["id"]]
 
 
-def test_a_forged_signature_is_refused(lob_app, client):
+# Non-ASCII once reached hmac.compare_digest as str, which raises: a 500 instead of a 400.
+@pytest.mark.parametrize("forged", ["0" * 64, "é" * 64], ids=["hex", "non-ascii"])
+def test_a_forged_signature_is_refused(lob_app, client, forged):
     letter = mailed_letter(lob_app)
     body = event_body(lob_event("letter.delivered", letter["lob"]))
     headers = lob_webhook_headers(body, LOB_SECRET)
-    headers["Lob-Signature"] = "0" * 64
-    _assert_refused(client.post("/webhooks/lob", data=body, headers=headers), lob_app, letter)
-
-
-def test_a_signature_header_with_non_ascii_characters_is_refused_not_a_500(lob_app, client):
-    letter = mailed_letter(lob_app)
-    body = event_body(lob_event("letter.delivered", letter["lob"]))
-    headers = lob_webhook_headers(body, LOB_SECRET)
-    headers["Lob-Signature"] = "é" * 64
+    headers["Lob-Signature"] = forged
     _assert_refused(client.post("/webhooks/lob", data=body, headers=headers), lob_app, letter)
 
 
