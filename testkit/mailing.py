@@ -11,6 +11,7 @@ from app.extensions import db
 from app.integrations.mail.lob import LobMailer
 from app.models import Appeal, AppealStatus, EmailOutbox, Letter, OperatorAlert
 from app.models.base import utcnow
+from testkit.fakes.lob_api import LobAPIServer
 
 LOB_KEY = "test_lob_key"
 LETTER = """Dear Sir or Madam:
@@ -103,3 +104,14 @@ def make_due(app) -> None:
         db.session.execute(db.update(Letter).where(Letter.status.in_(("queued", "mailing")))
                            .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
         db.session.commit()
+
+
+class RateLimitedLob(LobAPIServer):
+    """Answers 429 with Retry-After: 1 to the next `limited` requests, then as Lob does."""
+    limited = 0
+
+    def respond(self, request):
+        if self.limited > 0:
+            self.limited -= 1
+            return 429, self.error_payload(429), {"Retry-After": "1"}
+        return super().respond(request)

@@ -17,7 +17,7 @@ from app.integrations.mail.base import (MailConfigError, MailRejected, MailReque
 from app.integrations.mail.lob import LobMailer
 from app.integrations.mail.lob_retry import retry_after
 from app.integrations.mail.manual import ManualMailer
-from testkit.fakes.lob_api import LobAPIServer
+from testkit.mailing import RateLimitedLob
 from tests.fulfilment.sample_letters import sample_letter
 
 KEY = "test_lob_key"
@@ -36,17 +36,6 @@ def letter_pdf() -> bytes:
 def request(mail_class="standard", *, to=CITY, appeal="A1b2C3", version=2, **changes) -> MailRequest:
     return MailRequest(appeal_public_id=appeal, letter_version=version, mail_class=mail_class,
                        to=to, sender=DRIVER, pdf=letter_pdf(), **changes)
-
-
-class RateLimitedLob(LobAPIServer):
-    """Answers 429 with Retry-After to the next `limited` requests, then as Lob does."""
-    limited = 0
-
-    def respond(self, request):
-        if self.limited > 0:
-            self.limited -= 1
-            return 429, self.error_payload(429), {"Retry-After": "1"}
-        return super().respond(request)
 
 
 @pytest.fixture

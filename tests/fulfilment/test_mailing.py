@@ -11,23 +11,10 @@ from app.extensions import db
 from app.fulfilment.mailing import OUTAGE_ALERT, mail_letters
 from app.integrations.mail.base import idempotency_key
 from app.models import Appeal, AppealStatus, LetterStatus
-from testkit.fakes.lob_api import LobAPIServer
 from tests.support.fixtures import fake_stripe  # noqa: F401
 from tests.webhooks.helpers import STRIPE_ENV, deliver, event_for, open_session
-from testkit.mailing import (LETTER, LOB_KEY, alerts, appeal_status, letters,
-                                              lob_env, make_due, outbox, paid_appeal, run_job,
-                                              short_timeouts)
-
-
-class RateLimitedLob(LobAPIServer):
-    """Answers 429 with Retry-After: 1 to the next `limited` requests, then as Lob does."""
-    limited = 0
-
-    def respond(self, request):
-        if self.limited > 0:
-            self.limited -= 1
-            return 429, self.error_payload(429), {"Retry-After": "1"}
-        return super().respond(request)
+from testkit.mailing import (LETTER, LOB_KEY, RateLimitedLob, alerts, appeal_status, letters,
+                             lob_env, make_due, outbox, paid_appeal, run_job, short_timeouts)
 
 
 @pytest.fixture
